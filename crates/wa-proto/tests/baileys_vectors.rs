@@ -1,6 +1,9 @@
 //! The protobuf encodings must be byte-identical to what Baileys 6.17.16 (protobufjs) wrote.
 //! Vectors: fixtures/baileys-6.17.16/proto_reaction.json, proto_revoke.json, noise_handshake.json.
 
+// Test code: a failed expectation is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 use prost::Message as _;
 use serde_json::Value;
 use wa_proto::{
@@ -43,9 +46,7 @@ fn reaction_messages_are_byte_exact() {
                 key: Some(key_from_json(&r["key"])),
                 text: r["text"].as_str().map(Into::into),
                 grouping_key: None,
-                sender_timestamp_ms: r["senderTimestampMs"]
-                    .as_str()
-                    .map(|s| s.parse().unwrap()),
+                sender_timestamp_ms: r["senderTimestampMs"].as_str().map(|s| s.parse().unwrap()),
             }),
             ..Default::default()
         };
@@ -95,7 +96,10 @@ fn revoke_messages_are_byte_exact_with_explicit_revoke_type() {
         let encoded = built.encode_to_vec();
         assert_eq!(encoded, expected, "{name}");
         // REVOKE is the zero value and must still be on the wire.
-        assert!(encoded.ends_with(&[0x10, 0x00]), "{name}: type field present");
+        assert!(
+            encoded.ends_with(&[0x10, 0x00]),
+            "{name}: type field present"
+        );
         let decoded = Message::decode(expected.as_slice()).unwrap();
         assert_eq!(decoded, built, "{name}: decoded");
         assert_eq!(
