@@ -25,6 +25,8 @@ pub enum FixtureKind {
     Signal1to1,
     /// Signal sender-key group sessions (replayed by a later issue).
     SignalGroup,
+    /// A vector set's manifest: the SHA-256 of every file in it.
+    Manifest,
 }
 
 impl FixtureKind {
@@ -40,6 +42,7 @@ impl FixtureKind {
             Self::StanzasSend => "stanzas_send",
             Self::Signal1to1 => "signal_1to1",
             Self::SignalGroup => "signal_group",
+            Self::Manifest => "manifest",
         }
     }
 
@@ -68,6 +71,8 @@ impl FixtureKind {
             Some(Self::SignalGroup)
         } else if has("alice") && has("peers") {
             Some(Self::Signal1to1)
+        } else if doc.pointer("/files/0/sha256").is_some() {
+            Some(Self::Manifest)
         } else {
             None
         }

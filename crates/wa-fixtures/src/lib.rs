@@ -17,6 +17,7 @@
 
 mod json;
 mod kind;
+mod manifest_replay;
 mod node_replay;
 mod noise_replay;
 mod proto_replay;
@@ -77,7 +78,8 @@ pub fn verify_file(path: &Path) -> Result<FileReport, Error> {
     verify_document(&display, &doc)
 }
 
-/// Replays an already parsed fixture document; `name` is used in the report.
+/// Replays an already parsed fixture document; `name` is its path, used in the report and, for
+/// a manifest, to find the files it lists.
 ///
 /// # Errors
 /// When the document is of no known kind.
@@ -92,6 +94,10 @@ pub fn verify_document(name: &str, doc: &Value) -> Result<FileReport, Error> {
         FixtureKind::ProtoRevoke => proto_replay::replay(doc, proto_replay::ProtoKind::Revoke),
         FixtureKind::NoiseHandshake => noise_replay::replay(doc),
         FixtureKind::StanzasSend => stanza_replay::replay(doc),
+        FixtureKind::Manifest => {
+            let dir = Path::new(name).parent().unwrap_or_else(|| Path::new("."));
+            manifest_replay::replay(doc, dir)
+        }
         FixtureKind::Signal1to1 | FixtureKind::SignalGroup => report::Cases::default(),
     };
     Ok(FileReport {
