@@ -81,6 +81,42 @@ fn every_baileys_6_vector_passes() {
     }
 }
 
+/// Dictionary v3, from Baileys 7.0.0-rc14 (a second independent encoder and decoder).
+#[test]
+fn every_baileys_7_vector_passes() {
+    let dir = fixtures().join("baileys-7.0.0-rc14");
+    let expectations = [
+        ("binary_nodes.json", FixtureKind::BinaryNodes, 75, 1),
+        ("tokens.json", FixtureKind::Tokens, 10, 0),
+        ("manifest.json", FixtureKind::Manifest, 2, 0),
+    ];
+    for (file, kind, passed, excluded) in expectations {
+        let report = verify_file(&dir.join(file)).unwrap();
+        assert_eq!(report.kind, kind, "{file}");
+        assert_eq!(failures(&report), vec![], "{file}");
+        assert_eq!(report.passed(), passed, "{file}: passed");
+        assert_eq!(report.excluded(), excluded, "{file}: excluded");
+    }
+}
+
+#[test]
+fn the_dictionary_is_detected_from_the_data() {
+    // The same inputs, encoded by Baileys 6 (v2) and Baileys 7 (v3): each file must be
+    // replayed with its own dictionary, or almost every case would fail.
+    for set in ["baileys-6.17.16", "baileys-7.0.0-rc14"] {
+        let report = verify_file(&fixtures().join(set).join("binary_nodes.json")).unwrap();
+        assert_eq!(report.failed(), 0, "{set}");
+    }
+    // Re-label a v3 file's token dump as v2: our v2 table does not match it.
+    let failed = failing_after(&fixtures().join("baileys-7.0.0-rc14/tokens.json"), |doc| {
+        doc["dictVersion"] = Value::from(2)
+    });
+    assert!(
+        failed.contains(&"single_byte table".to_owned()),
+        "{failed:?}"
+    );
+}
+
 #[test]
 fn the_v3_dictionary_dump_passes() {
     let report = verify_file(&fixtures().join("tokens_v3.json")).unwrap();
