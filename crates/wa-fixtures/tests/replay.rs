@@ -109,7 +109,7 @@ fn the_dictionary_is_detected_from_the_data() {
     }
     // Re-label a v3 file's token dump as v2: our v2 table does not match it.
     let failed = failing_after(&fixtures().join("baileys-7.0.0-rc14/tokens.json"), |doc| {
-        doc["dictVersion"] = Value::from(2)
+        doc["dictVersion"] = Value::from(2);
     });
     assert!(
         failed.contains(&"single_byte table".to_owned()),
