@@ -26,6 +26,8 @@ use crate::token::Dictionary;
 
 /// The least bytes a node takes: list header (2) and a one-byte tag.
 const MIN_NODE_LEN: usize = 3;
+/// The most children or attributes reserved before any of them is parsed.
+const MAX_UPFRONT_ITEMS: usize = 16;
 /// The least bytes an attribute takes: a one-byte key and a one-byte value.
 const MIN_ATTR_LEN: usize = 2;
 /// The longest unpacked string: 127 bytes of two characters.
@@ -201,7 +203,7 @@ impl<'a> Reader<'a> {
 
         let attr_count = (size - 1) / 2;
         self.check_fits(attr_count, MIN_ATTR_LEN)?;
-        let mut attrs = Attrs::with_capacity(attr_count);
+        let mut attrs = Attrs::with_capacity(attr_count.min(MAX_UPFRONT_ITEMS));
         for _ in 0..attr_count {
             let key_byte = self.byte()?;
             let key = self.text(key_byte)?;
@@ -228,7 +230,10 @@ impl<'a> Reader<'a> {
             tag::LIST_EMPTY | tag::LIST_8 | tag::LIST_16 => {
                 let count = self.list_size(content_tag)?;
                 self.check_fits(count, MIN_NODE_LEN)?;
-                let mut children = Vec::with_capacity(count);
+                // Reserve only a little up front: every nesting level would otherwise reserve
+                // for the same remaining bytes again (a few hundred bytes of hostile input could
+                // reserve hundreds of megabytes). Growth is paid for by bytes actually parsed.
+                let mut children = Vec::with_capacity(count.min(MAX_UPFRONT_ITEMS));
                 for _ in 0..count {
                     children.push(self.node(depth + 1)?);
                 }
@@ -327,6 +332,7 @@ impl<'a> Reader<'a> {
             tag::JID_PAIR => {
                 let user_byte = self.byte()?;
                 let user = self.text(user_byte)?;
+                check_jid_user(jid_tag, &user)?;
                 let server_byte = self.byte()?;
                 let server = self.text(server_byte)?;
                 if server.is_empty() {
@@ -338,11 +344,13 @@ impl<'a> Reader<'a> {
                 let [domain, device] = self.array()?;
                 let user_byte = self.byte()?;
                 let user = self.text(user_byte)?;
+                check_jid_user(jid_tag, &user)?;
                 Ok(Jid::from_ad_wire(&user, domain, device))
             }
             tag::FB_JID => {
                 let user_byte = self.byte()?;
                 let user = self.text(user_byte)?;
+                check_jid_user(jid_tag, &user)?;
                 let device = self.u16()?;
                 self.expect_server(jid_tag, &Server::Messenger)?;
                 Ok(Jid::from_device_wire(&user, Server::Messenger, device, 0))
@@ -350,6 +358,7 @@ impl<'a> Reader<'a> {
             tag::INTEROP_JID => {
                 let user_byte = self.byte()?;
                 let user = self.text(user_byte)?;
+                check_jid_user(jid_tag, &user)?;
                 let device = self.u16()?;
                 let integrator = self.u16()?;
                 self.expect_server(jid_tag, &Server::Interop)?;
@@ -385,6 +394,15 @@ fn unpack(packed_tag: u8, nibble: u8) -> Option<u8> {
     }
 }
 
+/// Rejects user parts that the text form `user[.agent][:device]@server` cannot carry.
+fn check_jid_user(jid_tag: u8, user: &str) -> Result<(), Error> {
+    if user.bytes().any(|b| matches!(b, b'.' | b':' | b'@')) {
+        Err(Error::InvalidJidUser { tag: jid_tag })
+    } else {
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -402,6 +420,24 @@ mod tests {
             node.content,
             Content::Bytes(Cow::Borrowed(b"hello"))
         ));
+    }
+
+    /// Regression (review finding): a peer-sent user `123.4` or `12:34` used to decode into a
+    /// JID whose text form re-parses as another JID (agent 4, device 34).
+    #[test]
+    fn jid_users_that_text_cannot_carry_are_refused() {
+        // <to jid=JID_PAIR(nibble "123.4", s.whatsapp.net)/>
+        assert_eq!(
+            decode_hex("00f8030e0ffaff83123b4f03"),
+            Err(Error::InvalidJidUser { tag: 0xfa })
+        );
+        // <to jid=AD_JID(0, 3, raw "12:34")/>
+        assert_eq!(
+            decode_hex("00f8030e0ff70003fc0531323a3334"),
+            Err(Error::InvalidJidUser { tag: 0xf7 })
+        );
+        // A well-formed user still decodes.
+        assert!(decode_hex("00f8030e0ffaff8312345f03").is_ok());
     }
 
     #[test]

@@ -40,6 +40,13 @@ pub enum Error {
         /// FB_JID (246) or INTEROP_JID (245).
         tag: u8,
     },
+    /// A JID whose user part holds `.`, `:` or `@`: its text form would name another JID
+    /// (agent, device or server), so two different wire JIDs could pass for one another.
+    #[error("JID tag {tag:#04x} with a user part that is not a JID user")]
+    InvalidJidUser {
+        /// The JID tag (JID_PAIR, AD_JID, FB_JID or INTEROP_JID).
+        tag: u8,
+    },
     /// Nesting deeper than the decoder's limit.
     #[error("nodes nested deeper than {limit}")]
     TooDeep {

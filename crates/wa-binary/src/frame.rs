@@ -29,7 +29,7 @@ pub fn unpack_frame<'a>(frame: &'a [u8], limits: &DecodeLimits) -> Result<Cow<'a
 fn inflate(input: &[u8], limit: usize) -> Result<Vec<u8>, Error> {
     let cap = limit.saturating_add(1);
     let mut inflater = Decompress::new(true);
-    let mut out = Vec::with_capacity(input.len().saturating_mul(4).clamp(64, cap));
+    let mut out = Vec::with_capacity(input.len().saturating_mul(4).max(64).min(cap));
     loop {
         let consumed = consumed(&inflater)?;
         let rest = input.get(consumed..).unwrap_or_default();
@@ -102,6 +102,19 @@ mod tests {
             unpack_frame(&frame, &short),
             Err(Error::InflatedTooLarge { limit: 99_999 })
         );
+    }
+
+    /// Regression: a limit below the initial reservation made `clamp` panic (min > max).
+    #[test]
+    fn tiny_limits_are_errors_not_panics() {
+        let frame = compress(b"a frame longer than sixteen bytes");
+        for limit in [0, 1, 16, 32] {
+            let limits = DecodeLimits::DEFAULT.with_max_inflated_len(limit);
+            assert_eq!(
+                unpack_frame(&frame, &limits),
+                Err(Error::InflatedTooLarge { limit })
+            );
+        }
     }
 
     #[test]

@@ -26,6 +26,10 @@ pub const WHATSAPP_ROOT_KEY: PublicKey = PublicKey::from_bytes([
 /// The root's serial, which the intermediate must name as its issuer.
 pub const ROOT_SERIAL: u32 = 0;
 
+/// The default end of validity of built certificates: `i64::MAX` seconds. Peers that read the
+/// field as a signed 64-bit integer (whatsmeow) would see `u64::MAX` as -1, i.e. expired.
+pub const FAR_FUTURE: u64 = i64::MAX.unsigned_abs();
+
 /// One certificate's decoded details (absent fields read as 0, as in whatsmeow).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CertDetails {
@@ -193,7 +197,7 @@ fn check_validity(cert: &CertDetails, kind: CertKind, now: u64) -> Result<(), Ce
 /// Issues certificate chains from a root private key, for tests and the simulator.
 ///
 /// Defaults follow the Baileys fixture: intermediate serial 1 issued by serial 0, leaf serial 2
-/// issued by the intermediate, both valid for all of `0..=u64::MAX`. Every field can be
+/// issued by the intermediate, both valid from 0 to [`FAR_FUTURE`]. Every field can be
 /// overridden, including to wrong values, to build forged chains.
 #[derive(Debug, Clone)]
 pub struct CertChainBuilder {
@@ -218,8 +222,8 @@ impl CertChainBuilder {
             intermediate_issuer_serial: ROOT_SERIAL,
             leaf_serial: 2,
             leaf_issuer_serial: None,
-            intermediate_validity: (0, u64::MAX),
-            leaf_validity: (0, u64::MAX),
+            intermediate_validity: (0, FAR_FUTURE),
+            leaf_validity: (0, FAR_FUTURE),
         }
     }
 

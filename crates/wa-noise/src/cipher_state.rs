@@ -20,8 +20,9 @@ pub const TAG_LENGTH: usize = 16;
 /// Highest counter value that may be used as a nonce.
 const MAX_NONCE: u64 = u32::MAX as u64;
 
-/// An AES-256-GCM key with its nonce counter. The expanded key is zeroized on drop (the `aes`
-/// crate's `zeroize` feature); `Debug` shows only the counter.
+/// An AES-256-GCM key with its nonce counter. The expanded AES key and the GHASH key derived
+/// from it are zeroized on drop (the `zeroize` features of `aes`, `ghash` and `polyval`, turned
+/// on in Cargo.toml); `Debug` shows only the counter.
 pub(crate) struct CipherState {
     cipher: Aes256Gcm,
     n: u64,

@@ -85,7 +85,9 @@ pub mod transport;
 #[doc(hidden)]
 pub mod fuzzing;
 
-pub use cert::{CertChainBuilder, CertDetails, CertVerifier, VerifiedCertChain, WHATSAPP_ROOT_KEY};
+pub use cert::{
+    CertChainBuilder, CertDetails, CertVerifier, VerifiedCertChain, FAR_FUTURE, WHATSAPP_ROOT_KEY,
+};
 pub use cipher_state::TAG_LENGTH;
 pub use error::{CertError, CertKind, Error, FrameError, HandshakeError, HandshakeField};
 pub use frame::{FrameDecoder, FrameEncoder, IntroHeader, MAX_FRAME_LENGTH};

@@ -21,7 +21,7 @@ pub struct Transport {
     sender: TransportSender,
     receiver: TransportReceiver,
     handshake_hash: [u8; 32],
-    #[cfg(feature = "test-util")]
+    #[cfg(feature = "test-keys")]
     keys: zeroize::Zeroizing<[[u8; 32]; 2]>,
 }
 
@@ -31,7 +31,7 @@ impl Transport {
             sender: TransportSender(CipherState::new(send_key)),
             receiver: TransportReceiver(CipherState::new(recv_key)),
             handshake_hash,
-            #[cfg(feature = "test-util")]
+            #[cfg(feature = "test-keys")]
             keys: zeroize::Zeroizing::new([*send_key, *recv_key]),
         }
     }
@@ -81,8 +81,9 @@ impl Transport {
         (self.sender, self.receiver)
     }
 
-    /// TEST ONLY: the split keys as `(send, receive)`, to compare with recorded vectors.
-    #[cfg(feature = "test-util")]
+    /// TEST ONLY: the split keys as `(send, receive)`, to compare with recorded vectors. Needs
+    /// the `test-keys` feature, which keeps a second copy of the keys in every transport.
+    #[cfg(feature = "test-keys")]
     #[must_use]
     pub fn split_keys_for_testing(&self) -> ([u8; 32], [u8; 32]) {
         let [send, recv] = *self.keys;

@@ -124,8 +124,8 @@ pub fn sign_with_rng<R: RngCore + CryptoRng>(
 
 /// Verifies an XEdDSA signature made by either signer (see the crate docs).
 ///
-/// Returns `false` for a public key that is not a canonical field element or not on the curve,
-/// a non-canonical `s` (`s >= L`), or a signature that does not match. Runs in variable time:
+/// Returns `false` for a public key that is not a canonical field element, not on the curve or
+/// of small order, a non-canonical `s` (`s >= L`), or a signature that does not match. Runs in variable time:
 /// everything it touches is public.
 #[must_use]
 pub fn verify(
@@ -140,6 +140,11 @@ pub fn verify(
     let Some(a_point) = MontgomeryPoint(*public_key).to_edwards(sign_bit) else {
         return false;
     };
+    // A small-order key has no secret behind it: with such a key anyone can make signatures
+    // that pass the equation below (peers choose the keys we check in Signal).
+    if a_point.is_small_order() {
+        return false;
+    }
     let a_compressed = a_point.compress().to_bytes();
 
     let mut big_r = [0u8; 32];
