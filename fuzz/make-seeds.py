@@ -15,9 +15,10 @@ doc comment at the top of each fuzz_targets/*.rs):
                   server WebSocket streams of noise_handshake.json, cut at the recorded message
                   boundaries, with and without the edge-routing prefix and with a small limit.
 * noise_messages: [selector] then the body: the recorded handshake messages (which fail at
-                  AES-GCM: other keys), plus crafted bodies that pass every check: a certificate
-                  chain issued by the fuzzing module's fixed test root (XEdDSA-signed here), and
-                  a client finish with a valid static key and the recorded ClientPayload.
+                  AES-GCM: other keys), plus crafted bodies: certificate chains issued by the
+                  fuzzing module's fixed test root (XEdDSA-signed here), one that passes every
+                  check and one failing each check behind the signatures, and a client finish
+                  with a valid static key and the recorded ClientPayload.
 * proto_decode:   raw protobuf: Message, ReactionMessage, ProtocolMessage, MessageKey,
                   HandshakeMessage, CertChain and Details, ClientPayload, and the Signal wire
                   messages (version byte, MAC and signature stripped).
@@ -197,10 +198,15 @@ FUZZ_INTERMEDIATE = bytes([0x66] * 32)
 NOT_BEFORE, NOT_AFTER, NOW = 1_700_000_000, 1_900_000_000, 1_750_000_000
 
 
-def fuzz_root_chain(server_static_public):
-    """A chain that CertVerifier accepts for the fuzzing module's root, at NOW."""
-    intermediate = cert_details(1, 0, x25519_public(FUZZ_INTERMEDIATE), NOT_BEFORE, NOT_AFTER)
-    leaf = cert_details(2, 1, server_static_public, NOT_BEFORE, NOT_AFTER)
+def fuzz_root_chain(server_static_public, intermediate_issuer=0, intermediate_key=None,
+                    leaf_issuer=1):
+    """A chain issued by the fuzzing module's root, which CertVerifier accepts at NOW unless a
+    field is overridden. The details are signed, so the fuzzer cannot change them without
+    breaking a signature: a seed per check gives it a start past each one."""
+    if intermediate_key is None:
+        intermediate_key = x25519_public(FUZZ_INTERMEDIATE)
+    intermediate = cert_details(1, intermediate_issuer, intermediate_key, NOT_BEFORE, NOT_AFTER)
+    leaf = cert_details(2, leaf_issuer, server_static_public, NOT_BEFORE, NOT_AFTER)
     return cert_chain(
         noise_certificate(leaf, xeddsa_sign(FUZZ_INTERMEDIATE, leaf)),
         noise_certificate(intermediate, xeddsa_sign(FUZZ_ROOT, intermediate)),
@@ -291,10 +297,20 @@ def noise_messages_seeds():
     fixture_static = unhex(noise["keys"]["serverStatic"]["public"])
     seeds.add("noise_handshake-crafted_hello_fixture_chain",
               crafted_hello(fixture_static, NOW, unhex(noise["certChain"]["hex"])))
-    # A chain from the fuzzing module's root: accepted.
+    # Chains from the fuzzing module's root: one accepted, then one failing each signed check.
     server_static = x25519_public(FUZZ_SERVER_STATIC)
-    seeds.add("handmade-crafted_hello_valid_chain",
-              crafted_hello(server_static, NOW, fuzz_root_chain(server_static)))
+    valid_chain = fuzz_root_chain(server_static)
+    seeds.add("handmade-crafted_hello_valid_chain", crafted_hello(server_static, NOW, valid_chain))
+    seeds.add("handmade-crafted_hello_not_yet_valid",
+              crafted_hello(server_static, NOT_BEFORE - 1, valid_chain))
+    seeds.add("handmade-crafted_hello_expired", crafted_hello(server_static, NOT_AFTER + 1, valid_chain))
+    seeds.add("handmade-crafted_hello_intermediate_issuer",
+              crafted_hello(server_static, NOW, fuzz_root_chain(server_static, intermediate_issuer=5)))
+    seeds.add("handmade-crafted_hello_intermediate_key_length",
+              crafted_hello(server_static, NOW,
+                            fuzz_root_chain(server_static, intermediate_key=bytes(31))))
+    seeds.add("handmade-crafted_hello_leaf_issuer",
+              crafted_hello(server_static, NOW, fuzz_root_chain(server_static, leaf_issuer=7)))
     payload = unhex(messages["clientFinish"]["decryptedClientPayloadHex"])
     client_static = x25519_public(FUZZ_CLIENT_STATIC)
     seeds.add("noise_handshake-crafted_finish_client_payload",
