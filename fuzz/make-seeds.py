@@ -72,7 +72,7 @@ class Seeds:
 
 
 # --- Curve25519 / XEdDSA, just enough to issue a certificate chain (not constant time: test
-# keys only). Mirrors crates/wa-xeddsa `sign` (the spec's signer: sign bit of A forced to 0).
+# keys only). Mirrors crates/wa-curve25519 `sign` (the spec's signer: sign bit of A forced to 0).
 
 P = 2**255 - 19
 L = 2**252 + 27742317777372353535851937790883648493

@@ -105,19 +105,19 @@ fn transport(c: &mut Criterion) {
 
 fn xeddsa(c: &mut Criterion) {
     let private = [0x42u8; 32];
-    let public = wa_xeddsa::public_key(&private);
+    let public = wa_curve25519::public_key(&private);
     // A signed pre-key signature covers 0x05 || 32-byte key.
     let mut message = vec![0x05];
     message.extend_from_slice(&[0x24u8; 32]);
-    let signature = wa_xeddsa::sign(&private, &message, &[9u8; 64]);
+    let signature = wa_curve25519::sign(&private, &message, &[9u8; 64]);
 
     let mut group = c.benchmark_group("xeddsa");
     group.bench_function("sign_33B", |b| {
-        b.iter(|| wa_xeddsa::sign(black_box(&private), black_box(&message), &[9u8; 64]));
+        b.iter(|| wa_curve25519::sign(black_box(&private), black_box(&message), &[9u8; 64]));
     });
     group.bench_function("verify_33B", |b| {
         b.iter(|| {
-            assert!(wa_xeddsa::verify(
+            assert!(wa_curve25519::verify(
                 black_box(&public),
                 black_box(&message),
                 black_box(&signature)

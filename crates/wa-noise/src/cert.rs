@@ -101,7 +101,7 @@ impl CertVerifier {
         let intermediate_sig = signature(intermediate_sig, CertKind::Intermediate)?;
         let leaf_sig = signature(leaf_sig, CertKind::Leaf)?;
 
-        if !wa_xeddsa::verify(self.root.as_bytes(), intermediate_raw, intermediate_sig) {
+        if !wa_curve25519::verify(self.root.as_bytes(), intermediate_raw, intermediate_sig) {
             return Err(CertError::IntermediateSignature);
         }
         let intermediate =
@@ -120,7 +120,7 @@ impl CertVerifier {
         let intermediate_key = PublicKey::from_slice(intermediate_key_bytes).ok_or(
             CertError::IntermediateKeyLength(intermediate_key_bytes.len()),
         )?;
-        if !wa_xeddsa::verify(intermediate_key.as_bytes(), leaf_raw, leaf_sig) {
+        if !wa_curve25519::verify(intermediate_key.as_bytes(), leaf_raw, leaf_sig) {
             return Err(CertError::LeafSignature);
         }
         let intermediate = details(&intermediate, intermediate_key);
@@ -322,7 +322,7 @@ fn sign_certificate<R: RngCore + CryptoRng>(
     rng: &mut R,
 ) -> NoiseCertificate {
     let details = details.encode_to_vec();
-    let signature = wa_xeddsa::sign_with_rng(&signer.to_bytes(), &details, rng);
+    let signature = wa_curve25519::sign_with_rng(&signer.to_bytes(), &details, rng);
     NoiseCertificate {
         details: Some(details),
         signature: Some(signature.to_vec()),

@@ -78,7 +78,6 @@ mod cipher_state;
 mod error;
 pub mod frame;
 pub mod handshake;
-mod keys;
 mod symmetric_state;
 pub mod transport;
 
@@ -95,6 +94,6 @@ pub use handshake::{
     ClientAwaitingServerHello, ClientFinishPending, ClientHandshake, ServerAwaitingClientFinish,
     ServerHandshake, ServerHandshakeOutcome, ServerHelloPending,
 };
-pub use keys::{KeyPair, PrivateKey, PublicKey, KEY_LENGTH};
 pub use symmetric_state::PROTOCOL_NAME;
 pub use transport::{Transport, TransportReceiver, TransportSender};
+pub use wa_curve25519::{KeyPair, PrivateKey, PublicKey, KEY_LENGTH};

@@ -49,7 +49,7 @@ fn signed(details: &Details, signer: &PrivateKey) -> NoiseCertificate {
 }
 
 fn signed_raw(details: Vec<u8>, signer: &PrivateKey) -> NoiseCertificate {
-    let signature = wa_xeddsa::sign_with_rng(&signer.to_bytes(), &details, &mut OsRng);
+    let signature = wa_curve25519::sign_with_rng(&signer.to_bytes(), &details, &mut OsRng);
     NoiseCertificate {
         details: Some(details),
         signature: Some(signature.to_vec()),

@@ -43,7 +43,7 @@ fn public_key(bytes: &[u8], field: HandshakeField) -> Result<PublicKey, Error> {
     PublicKey::from_slice(bytes).ok_or(Error::Handshake(HandshakeError::InvalidLength {
         field,
         len: bytes.len(),
-        expected: crate::keys::KEY_LENGTH,
+        expected: crate::KEY_LENGTH,
     }))
 }
 

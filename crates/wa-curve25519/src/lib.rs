@@ -1,4 +1,6 @@
-//! XEdDSA signatures over Curve25519 keys, as used by WhatsApp and Signal.
+//! Curve25519 keys as WhatsApp and Signal use them: [`PublicKey`], [`PrivateKey`] and
+//! [`KeyPair`] (X25519 Diffie-Hellman, zeroized private keys, constant-time equality), shared by
+//! the Noise and Signal layers, and XEdDSA signatures over them.
 //!
 //! WhatsApp (like Signal) keeps one kind of key pair, an X25519 key pair, and signs with it
 //! through XEdDSA (<https://signal.org/docs/specifications/xeddsa/>): the X25519 private scalar
@@ -16,7 +18,7 @@
 //! non-canonical `s`, and checks `[s]B == R + [h]A` with `h = SHA-512(R || A || M)`.
 //!
 //! ```
-//! use wa_xeddsa::{public_key, sign, verify};
+//! use wa_curve25519::{public_key, sign, verify};
 //!
 //! let private = [7u8; 32]; // any 32 bytes: it is clamped like an X25519 scalar
 //! let public = public_key(&private);
@@ -24,6 +26,10 @@
 //! assert!(verify(&public, b"hello", &signature));
 //! assert!(!verify(&public, b"hullo", &signature));
 //! ```
+
+mod keys;
+
+pub use keys::{KeyPair, PrivateKey, PublicKey};
 
 use curve25519_dalek::{
     edwards::EdwardsPoint,

@@ -1,4 +1,5 @@
-//! Curve25519 keys: the static (noise) key pair, ephemeral key pairs and public keys.
+//! Curve25519 key types shared by Noise and Signal: public keys, private keys, key pairs, and
+//! X25519 Diffie-Hellman.
 
 use core::fmt;
 
@@ -7,8 +8,7 @@ use subtle::{Choice, ConstantTimeEq};
 use x25519_dalek::{PublicKey as DalekPublicKey, SharedSecret, StaticSecret};
 use zeroize::Zeroizing;
 
-/// Length of a Curve25519 public or private key.
-pub const KEY_LENGTH: usize = 32;
+use crate::KEY_LENGTH;
 
 /// A Curve25519 public key (Montgomery `u`, 32 bytes).
 ///
@@ -114,7 +114,8 @@ impl PrivateKey {
     }
 
     /// X25519 with `public`; the caller checks `was_contributory`.
-    pub(crate) fn diffie_hellman(&self, public: &PublicKey) -> SharedSecret {
+    #[must_use]
+    pub fn diffie_hellman(&self, public: &PublicKey) -> SharedSecret {
         self.0.diffie_hellman(&DalekPublicKey::from(public.0))
     }
 }
@@ -200,14 +201,11 @@ mod tests {
 
     #[test]
     fn secrets_zeroize_on_drop() {
-        fn assert_zeroize_on_drop<T: zeroize::ZeroizeOnDrop>() {}
         // x25519-dalek derives `Zeroize` plus a zeroizing `Drop` (`zeroize(drop)`).
         fn assert_zeroize_with_drop<T: zeroize::Zeroize>() {
             assert!(core::mem::needs_drop::<T>());
         }
         assert_zeroize_with_drop::<StaticSecret>();
         assert_zeroize_with_drop::<SharedSecret>();
-        // AES round keys: the `aes` crate's `zeroize` feature, enabled in Cargo.toml.
-        assert_zeroize_on_drop::<aes_gcm::aes::Aes256>();
     }
 }

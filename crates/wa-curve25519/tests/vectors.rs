@@ -6,7 +6,7 @@
 use proptest::prelude::*;
 use rand_core::OsRng;
 use serde_json::Value;
-use wa_xeddsa::{public_key, sign, sign_with_rng, try_verify, verify, Error};
+use wa_curve25519::{public_key, sign, sign_with_rng, try_verify, verify, Error};
 
 fn fixture(name: &str) -> Value {
     let path = format!(
