@@ -11,6 +11,8 @@ const FILES: &[&str] = &[
     "adv.proto",
     "companion_reg.proto",
     "signal_wire.proto",
+    "signal_records.proto",
+    "sender_key_records.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

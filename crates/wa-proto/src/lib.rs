@@ -67,4 +67,14 @@ pub mod signal_wire {
     include!(concat!(env!("OUT_DIR"), "/signal_wire.rs"));
 }
 
+/// Our storage records for Signal sessions, identities and prekeys.
+pub mod signal_records {
+    include!(concat!(env!("OUT_DIR"), "/signal_records.rs"));
+}
+
+/// Our storage records for Signal sender keys.
+pub mod sender_key_records {
+    include!(concat!(env!("OUT_DIR"), "/sender_key_records.rs"));
+}
+
 pub use prost;

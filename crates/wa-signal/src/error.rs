@@ -11,4 +11,7 @@ pub enum Error {
     /// Padding that is not 1..=16 bytes of its own length.
     #[error("invalid padding")]
     InvalidPadding,
+    /// A sender-key (group) failure.
+    #[error(transparent)]
+    SenderKey(#[from] crate::sender_key::SenderKeyError),
 }

@@ -8,6 +8,7 @@
 pub mod address;
 mod error;
 pub mod padding;
+pub mod sender_key;
 
 pub use address::ProtocolAddress;
 pub use error::Error;
