@@ -1,0 +1,94 @@
+//! The primitives under the ratchet: HMAC-SHA256, HKDF-SHA256 and AES-256-CBC with PKCS#7.
+
+use aes::cipher::{block_padding::Pkcs7, BlockDecryptMut, BlockEncryptMut, KeyIvInit};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use zeroize::Zeroizing;
+
+use crate::Error;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// HMAC-SHA256 over the concatenation of `parts`.
+#[allow(clippy::expect_used)] // HMAC takes keys of any length: this cannot fail
+pub(crate) fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
+    let mut mac = HmacSha256::new_from_slice(key).expect("HMAC accepts any key length");
+    for part in parts {
+        mac.update(part);
+    }
+    mac.finalize().into_bytes().into()
+}
+
+/// HKDF-SHA256 (RFC 5869) with a constant output length of at most 255 blocks; written out so
+/// that it is infallible. An empty salt equals 32 zero bytes (HMAC pads keys with zeros).
+pub(crate) fn hkdf_sha256<const N: usize>(
+    salt: &[u8],
+    ikm: &[u8],
+    info: &[u8],
+) -> Zeroizing<[u8; N]> {
+    let prk = Zeroizing::new(hmac_sha256(salt, &[ikm]));
+    let mut okm = Zeroizing::new([0u8; N]);
+    let mut previous = Zeroizing::new([0u8; 32]);
+    let mut written = 0;
+    let mut counter: u8 = 1;
+    while written < N {
+        let prev: &[u8] = if counter == 1 {
+            &[]
+        } else {
+            previous.as_slice()
+        };
+        *previous = hmac_sha256(prk.as_slice(), &[prev, info, &[counter]]);
+        let take = (N - written).min(32);
+        if let (Some(dst), Some(src)) = (okm.get_mut(written..written + take), previous.get(..take))
+        {
+            dst.copy_from_slice(src);
+        }
+        written += take;
+        counter = counter.wrapping_add(1);
+    }
+    okm
+}
+
+/// AES-256-CBC with PKCS#7 padding.
+pub(crate) fn aes_cbc_encrypt(key: &[u8; 32], iv: &[u8; 16], plaintext: &[u8]) -> Vec<u8> {
+    cbc::Encryptor::<aes::Aes256>::new(key.into(), iv.into())
+        .encrypt_padded_vec_mut::<Pkcs7>(plaintext)
+}
+
+/// AES-256-CBC decryption, checking the PKCS#7 padding.
+///
+/// # Errors
+/// [`Error::DecryptionFailed`] for a length that is not a positive multiple of 16 or bad padding.
+pub(crate) fn aes_cbc_decrypt(
+    key: &[u8; 32],
+    iv: &[u8; 16],
+    ciphertext: &[u8],
+) -> Result<Vec<u8>, Error> {
+    if ciphertext.is_empty() || ciphertext.len() % 16 != 0 {
+        return Err(Error::DecryptionFailed);
+    }
+    cbc::Decryptor::<aes::Aes256>::new(key.into(), iv.into())
+        .decrypt_padded_vec_mut::<Pkcs7>(ciphertext)
+        .map_err(|_| Error::DecryptionFailed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hkdf_matches_rfc5869_case_1() {
+        let ikm = [0x0b; 22];
+        let salt = hex::decode("000102030405060708090a0b0c").unwrap();
+        let info = hex::decode("f0f1f2f3f4f5f6f7f8f9").unwrap();
+        let okm = hkdf_sha256::<42>(&salt, &ikm, &info);
+        assert_eq!(
+            hex::encode(okm.as_slice()),
+            "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865"
+        );
+        assert_eq!(
+            hkdf_sha256::<80>(&[], b"k", b"i").as_slice(),
+            hkdf_sha256::<80>(&[0; 32], b"k", b"i").as_slice()
+        );
+    }
+}
