@@ -21,7 +21,9 @@ mod manifest_replay;
 mod node_replay;
 mod noise_replay;
 mod proto_replay;
+mod recorded_rng;
 mod report;
+mod signal_replay;
 mod stanza_replay;
 mod token_replay;
 
@@ -98,7 +100,8 @@ pub fn verify_document(name: &str, doc: &Value) -> Result<FileReport, Error> {
             let dir = Path::new(name).parent().unwrap_or_else(|| Path::new("."));
             manifest_replay::replay(doc, dir)
         }
-        FixtureKind::Signal1to1 | FixtureKind::SignalGroup => report::Cases::default(),
+        FixtureKind::Signal1to1 => signal_replay::replay(doc),
+        FixtureKind::SignalGroup => report::Cases::default(),
     };
     Ok(FileReport {
         file: name.to_owned(),
@@ -107,8 +110,8 @@ pub fn verify_document(name: &str, doc: &Value) -> Result<FileReport, Error> {
     })
 }
 
-/// Whether files of this kind are replayed yet (signal files come with the Signal crate).
+/// Whether files of this kind are replayed yet (sender-key files come with the group cipher).
 #[must_use]
 pub fn is_replayed(kind: FixtureKind) -> bool {
-    !matches!(kind, FixtureKind::Signal1to1 | FixtureKind::SignalGroup)
+    !matches!(kind, FixtureKind::SignalGroup)
 }

@@ -39,7 +39,8 @@ use wa_signal::sender_key::{
 use wa_signal::store::{InMemoryStore, PreKeyStore, SignedPreKeyStore};
 use wa_signal::{
     protocol, CiphertextMessage, IdentityKey, IdentityKeyPair, PreKeyBundle, PreKeyId,
-    PreKeyRecord, ProtocolAddress, RegistrationId, SignedPreKeyId, SignedPreKeyRecord,
+    PreKeyRecord, ProtocolAddress, RegistrationId, SignalMessage, SignedPreKeyId,
+    SignedPreKeyRecord,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -713,9 +714,17 @@ fn pairwise_we_initiate_without_one_time_prekey() {
 }
 
 /// libsignal rebuilds its session from a fresh bundle of ours while one is established (as
-/// Baileys does when it refetches keys): its new pkmsg must replace our current state, and a
-/// message of ours still in flight on the old session must still decrypt on their side (their
-/// closed session), while the new session goes on both ways.
+/// Baileys does when it refetches keys): its new pkmsg must replace our current state, the new
+/// session must work both ways, and a message of ours still in flight on the old session must
+/// still decrypt on their side (from their closed session).
+///
+/// Then a known libsignal-node 6.0.0 bug, pinned here and in `interop/libsignal/selftest.mjs`
+/// (where two libsignal peers hit it without us): that in-flight message is first tried against
+/// libsignal's *open* session, whose `maybeStepRatchet` ratchets with our stale ratchet key before
+/// the MAC check fails; the closed session then decrypts it and the record is stored with the
+/// open session corrupted. libsignal's next message comes on a new ratchet key, its chain derived
+/// from our stale key (previousCounter 0xFFFFFFFF when its chain was unused), so no peer can
+/// read it. We must refuse it with an error.
 #[test]
 fn pairwise_they_rebuild_session() {
     if !available() {
@@ -748,13 +757,36 @@ fn pairwise_they_rebuild_session() {
         they_decrypt(&mut them, &answer, "answer on the new session"),
         "on the new session"
     );
+    let m = they_encrypt(&mut them, "still new");
+    assert_eq!(m["type"], "msg");
+    assert_eq!(we_decrypt(&mut us, &m, "after the rebuild"), "still new");
+
     assert_eq!(
         they_decrypt(&mut them, &in_flight, "in flight on the old session"),
         "sent on the old session"
     );
-    let m = they_encrypt(&mut them, "still new");
-    assert_eq!(m["type"], "msg");
-    assert_eq!(we_decrypt(&mut us, &m, "after the rebuild"), "still new");
+
+    // The libsignal bug described above. We sent nothing new since their "still new", so a
+    // correct peer still sends on the same ratchet key; libsignal has stepped its ratchet with
+    // our stale key from the old session.
+    let broken = they_encrypt(&mut them, "after the old one");
+    let ratchet_key = |reply: &Value| {
+        let parsed = SignalMessage::parse(&unhex(&reply["ciphertextHex"])).unwrap();
+        serialize_public_key(parsed.ratchet_key())
+    };
+    if ratchet_key(&broken) == ratchet_key(&m) {
+        // libsignal no longer corrupts its open session: then we must read it.
+        assert_eq!(
+            we_decrypt(&mut us, &broken, "after the in-flight one"),
+            "after the old one"
+        );
+    } else {
+        let refused = us.decrypt(&broken);
+        assert!(
+            refused.is_err(),
+            "we decrypted a message from libsignal's corrupted session: {refused:?}"
+        );
+    }
 }
 
 /// We rebuild our session from a fresh bundle of theirs while one is established: libsignal
