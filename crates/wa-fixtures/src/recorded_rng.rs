@@ -43,7 +43,9 @@ impl RngCore for RecordedKeys {
         match (dest.len(), self.keys.pop_front()) {
             (32, Some(key)) => dest.copy_from_slice(&key),
             (32, None) => self.misuse = Some("more keys drawn than were recorded".into()),
-            (n, _) => self.misuse = Some(format!("a {n}-byte draw; only 32-byte keys were recorded")),
+            (n, _) => {
+                self.misuse = Some(format!("a {n}-byte draw; only 32-byte keys were recorded"))
+            }
         }
     }
 

@@ -27,8 +27,14 @@ pub(crate) fn replay(doc: &Value) -> Cases {
     }
     for peer in array(doc, "peers") {
         let jid = peer.get("jid").and_then(Value::as_str).unwrap_or("?");
-        cases.record(format!("{jid} decrypts what it received"), receive(doc, peer));
-        cases.record(format!("sender reproduces what it sent {jid}"), send(doc, peer));
+        cases.record(
+            format!("{jid} decrypts what it received"),
+            receive(doc, peer),
+        );
+        cases.record(
+            format!("sender reproduces what it sent {jid}"),
+            send(doc, peer),
+        );
     }
     cases
 }
@@ -82,8 +88,13 @@ fn receive(doc: &Value, peer: &Value) -> CaseResult<()> {
         if sent.enc_type == "msg" && !replied {
             if let Some(reply) = reply {
                 let padded = hex_at(reply, "/paddedPlaintextHex")?;
-                let ours = session::encrypt(&mut record, &padded).map_err(|e| format!("reply: {e}"))?;
-                same_bytes("reply ciphertext", ours.serialized(), &hex_at(reply, "/ciphertextHex")?)?;
+                let ours =
+                    session::encrypt(&mut record, &padded).map_err(|e| format!("reply: {e}"))?;
+                same_bytes(
+                    "reply ciphertext",
+                    ours.serialized(),
+                    &hex_at(reply, "/ciphertextHex")?,
+                )?;
             }
             replied = true;
         }
@@ -109,7 +120,11 @@ fn receive(doc: &Value, peer: &Value) -> CaseResult<()> {
         if let Some(why) = rng.misuse.take() {
             return Err(format!("message {i}: {why}"));
         }
-        same_bytes(&format!("message {i} padded plaintext"), &plaintext, &sent.padded)?;
+        same_bytes(
+            &format!("message {i} padded plaintext"),
+            &plaintext,
+            &sent.padded,
+        )?;
         let message = unpad(&plaintext).map_err(|e| format!("message {i}: {e}"))?;
         same_bytes(&format!("message {i} Message"), message, &sent.message)?;
         record = SessionRecord::deserialize(&record.serialize()).map_err(|e| e.to_string())?;
@@ -151,28 +166,47 @@ fn send(doc: &Value, peer: &Value) -> CaseResult<()> {
             }
             replied = true;
         }
-        let ours = session::encrypt(&mut record, &sent.padded).map_err(|e| format!("message {i}: {e}"))?;
+        let ours =
+            session::encrypt(&mut record, &sent.padded).map_err(|e| format!("message {i}: {e}"))?;
         if ours.enc_type() != sent.enc_type {
-            return Err(format!("message {i}: ours is {}, recorded {}", ours.enc_type(), sent.enc_type));
+            return Err(format!(
+                "message {i}: ours is {}, recorded {}",
+                ours.enc_type(),
+                sent.enc_type
+            ));
         }
-        same_bytes(&format!("message {i} ciphertext"), ours.serialized(), &sent.wire)?;
+        same_bytes(
+            &format!("message {i} ciphertext"),
+            ours.serialized(),
+            &sent.wire,
+        )?;
         record = SessionRecord::deserialize(&record.serialize()).map_err(|e| e.to_string())?;
     }
     Ok(())
 }
 
-fn deliver_reply(doc: &Value, jid: &str, reply: &Value, record: &mut SessionRecord) -> CaseResult<()> {
+fn deliver_reply(
+    doc: &Value,
+    jid: &str,
+    reply: &Value,
+    record: &mut SessionRecord,
+) -> CaseResult<()> {
     let key = recorded_key(doc, |label, _| label == format!("deliver-reply[{jid}]"))
         .ok_or("no recorded key for the reply's ratchet step")?;
-    let parsed = CiphertextMessage::parse(str_field(reply, "type")?, &hex_at(reply, "/ciphertextHex")?)
-        .map_err(|e| format!("reply: {e}"))?;
+    let parsed =
+        CiphertextMessage::parse(str_field(reply, "type")?, &hex_at(reply, "/ciphertextHex")?)
+            .map_err(|e| format!("reply: {e}"))?;
     let CiphertextMessage::Signal(msg) = parsed else {
         return Err("the reply is not a msg".into());
     };
     let mut rng = RecordedKeys::new([key]);
-    let plaintext =
-        session::decrypt_signal_message(record, &msg, &mut rng).map_err(|e| format!("reply: {e}"))?;
-    same_bytes("reply plaintext", &plaintext, &hex_at(reply, "/paddedPlaintextHex")?)
+    let plaintext = session::decrypt_signal_message(record, &msg, &mut rng)
+        .map_err(|e| format!("reply: {e}"))?;
+    same_bytes(
+        "reply plaintext",
+        &plaintext,
+        &hex_at(reply, "/paddedPlaintextHex")?,
+    )
 }
 
 struct Sent {
@@ -232,7 +266,10 @@ fn recorded_keys(doc: &Value, pred: impl Fn(&str, &[String]) -> bool) -> Vec<[u8
 
 fn bundle(peer: &Value) -> CaseResult<PreKeyBundle> {
     let pre_key = match peer.pointer("/preKey/keyId") {
-        Some(_) => Some((PreKeyId(number(peer, "/preKey/keyId")?), public(peer, "/preKey/public")?)),
+        Some(_) => Some((
+            PreKeyId(number(peer, "/preKey/keyId")?),
+            public(peer, "/preKey/public")?,
+        )),
         None => None,
     };
     Ok(PreKeyBundle {
@@ -246,7 +283,10 @@ fn bundle(peer: &Value) -> CaseResult<PreKeyBundle> {
 }
 
 fn identity_pair(party: &Value) -> CaseResult<IdentityKeyPair> {
-    let pair = IdentityKeyPair::from_private_key(PrivateKey::from_bytes(key32(party, "/identityKey/private")?));
+    let pair = IdentityKeyPair::from_private_key(PrivateKey::from_bytes(key32(
+        party,
+        "/identityKey/private",
+    )?));
     if pair.identity_key().public_key() != &public(party, "/identityKey/public")? {
         return Err("identity private key does not give the recorded public key".into());
     }
@@ -256,7 +296,9 @@ fn identity_pair(party: &Value) -> CaseResult<IdentityKeyPair> {
 fn key_pair(party: &Value, at: &str) -> CaseResult<KeyPair> {
     let pair = KeyPair::from_private_bytes(key32(party, &format!("{at}/private"))?);
     if *pair.public_key() != public(party, &format!("{at}/public"))? {
-        return Err(format!("{at}: private key does not give the recorded public key"));
+        return Err(format!(
+            "{at}: private key does not give the recorded public key"
+        ));
     }
     Ok(pair)
 }
