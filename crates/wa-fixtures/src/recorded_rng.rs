@@ -44,7 +44,7 @@ impl RngCore for RecordedKeys {
             (32, Some(key)) => dest.copy_from_slice(&key),
             (32, None) => self.misuse = Some("more keys drawn than were recorded".into()),
             (n, _) => {
-                self.misuse = Some(format!("a {n}-byte draw; only 32-byte keys were recorded"))
+                self.misuse = Some(format!("a {n}-byte draw; only 32-byte keys were recorded"));
             }
         }
     }
