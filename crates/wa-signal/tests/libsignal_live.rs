@@ -4,8 +4,9 @@
 //! directory's README).
 //!
 //! Our side encrypts and theirs decrypts, and the reverse, for a fresh session (with and without
-//! a one-time prekey), an established one, out-of-order delivery and a group sender key. Our
-//! plaintexts are padded with [`wa_signal::padding`] and passed through libsignal untouched
+//! a one-time prekey), an established one, out-of-order delivery (within a chain and across a
+//! ratchet step), a session rebuilt from a fresh bundle while messages of the old one are in
+//! flight, and a group sender key both ways. Our plaintexts are padded with [`wa_signal::padding`] and passed through libsignal untouched
 //! (WhatsApp pads inside the plaintext; libsignal does not pad).
 //!
 //! Needs `node` and `npm`; installs `interop/libsignal/node_modules` with `npm ci` once if it is
