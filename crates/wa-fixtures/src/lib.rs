@@ -25,6 +25,7 @@ mod proto_replay;
 mod recorded_rng;
 mod report;
 mod signal_replay;
+mod stanza_decrypt;
 mod stanza_replay;
 mod token_replay;
 
@@ -96,7 +97,10 @@ pub fn verify_document(name: &str, doc: &Value) -> Result<FileReport, Error> {
         FixtureKind::ProtoReaction => proto_replay::replay(doc, proto_replay::ProtoKind::Reaction),
         FixtureKind::ProtoRevoke => proto_replay::replay(doc, proto_replay::ProtoKind::Revoke),
         FixtureKind::NoiseHandshake => noise_replay::replay(doc),
-        FixtureKind::StanzasSend => stanza_replay::replay(doc),
+        FixtureKind::StanzasSend => {
+            let dir = Path::new(name).parent().unwrap_or_else(|| Path::new("."));
+            stanza_replay::replay(doc, dir)
+        }
         FixtureKind::Manifest => {
             let dir = Path::new(name).parent().unwrap_or_else(|| Path::new("."));
             manifest_replay::replay(doc, dir)

@@ -245,7 +245,7 @@ fn recorded_key(doc: &Value, pred: impl Fn(&str, &[String]) -> bool) -> Option<[
 
 /// Every recorded private key matching `pred(label, roles)`, in generation order, each checked
 /// against its recorded public key (a mismatch drops it, which then fails the replay).
-fn recorded_keys(doc: &Value, pred: impl Fn(&str, &[String]) -> bool) -> Vec<[u8; 32]> {
+pub(crate) fn recorded_keys(doc: &Value, pred: impl Fn(&str, &[String]) -> bool) -> Vec<[u8; 32]> {
     array(doc, "generatedKeyPairs")
         .iter()
         .filter(|g| {
@@ -282,7 +282,7 @@ fn bundle(peer: &Value) -> CaseResult<PreKeyBundle> {
     })
 }
 
-fn identity_pair(party: &Value) -> CaseResult<IdentityKeyPair> {
+pub(crate) fn identity_pair(party: &Value) -> CaseResult<IdentityKeyPair> {
     let pair = IdentityKeyPair::from_private_key(PrivateKey::from_bytes(key32(
         party,
         "/identityKey/private",
@@ -293,7 +293,7 @@ fn identity_pair(party: &Value) -> CaseResult<IdentityKeyPair> {
     Ok(pair)
 }
 
-fn key_pair(party: &Value, at: &str) -> CaseResult<KeyPair> {
+pub(crate) fn key_pair(party: &Value, at: &str) -> CaseResult<KeyPair> {
     let pair = KeyPair::from_private_bytes(key32(party, &format!("{at}/private"))?);
     if *pair.public_key() != public(party, &format!("{at}/public"))? {
         return Err(format!(
@@ -313,13 +313,13 @@ fn key32(party: &Value, at: &str) -> CaseResult<[u8; 32]> {
         .map_err(|_| format!("`{at}` is not 32 bytes"))
 }
 
-fn signature(party: &Value) -> CaseResult<[u8; 64]> {
+pub(crate) fn signature(party: &Value) -> CaseResult<[u8; 64]> {
     hex_at(party, "/signedPreKey/signature")?
         .try_into()
         .map_err(|_| "signed prekey signature is not 64 bytes".to_owned())
 }
 
-fn number(party: &Value, at: &str) -> CaseResult<u32> {
+pub(crate) fn number(party: &Value, at: &str) -> CaseResult<u32> {
     party
         .pointer(at)
         .and_then(Value::as_u64)

@@ -1,8 +1,8 @@
 //! Replays captured stanzas at the node level: every `<message>` (with its real and placeholder
 //! ciphertexts) is encoded from its JSON node and compared byte for byte, every captured frame is
 //! decoded and re-encoded, and each recipient's recorded ciphertext is found in the stanza under
-//! the right `<to jid>` (or as the `skmsg`). Decrypting the `<enc>` payloads needs the Signal
-//! crate and is added with it.
+//! the right `<to jid>` (or as the `skmsg`). Decrypting the `<enc>` payloads is in
+//! `stanza_decrypt`.
 
 use serde_json::Value;
 use wa_binary::json::node_from_json;
@@ -12,7 +12,7 @@ use crate::json::{array, case_name, hex_at, hex_field, same_bytes, str_field, Ca
 use crate::node_replay::same_node;
 use crate::report::Cases;
 
-pub(crate) fn replay(doc: &Value) -> Cases {
+pub(crate) fn replay(doc: &Value, dir: &std::path::Path) -> Cases {
     let mut cases = Cases::default();
     let scenarios = array(doc, "scenarios");
     let dict = detect_dictionary(scenarios);
@@ -42,6 +42,7 @@ pub(crate) fn replay(doc: &Value) -> Cases {
     for (i, stanza) in array(doc, "otherClientStanzas").iter().enumerate() {
         cases.record(format!("otherClientStanzas[{i}]"), reencodes(stanza, dict));
     }
+    crate::stanza_decrypt::replay(doc, dir, dict, &mut cases);
     cases
 }
 

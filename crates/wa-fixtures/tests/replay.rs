@@ -65,7 +65,7 @@ fn every_baileys_6_vector_passes() {
         ("proto_reaction.json", FixtureKind::ProtoReaction, 12, 0),
         ("proto_revoke.json", FixtureKind::ProtoRevoke, 5, 0),
         ("noise_handshake.json", FixtureKind::NoiseHandshake, 45, 0),
-        ("stanzas_send.json", FixtureKind::StanzasSend, 35, 0),
+        ("stanzas_send.json", FixtureKind::StanzasSend, 46, 0),
         ("manifest.json", FixtureKind::Manifest, 8, 0),
         ("signal_1to1.json", FixtureKind::Signal1to1, 10, 0),
         ("signal_group.json", FixtureKind::SignalGroup, 10, 0),
@@ -239,6 +239,22 @@ fn tampered_stanza_fails() {
         doc["scenarios"][5]["attrs"]["edit"] = Value::String("8".into());
     });
     assert_eq!(failed, ["dm_revoke_own_msg"]);
+    // What a recipient decrypted (here, the group skmsg's Message) is checked against the
+    // recorded one; failing_after replays the file from its own directory, so the sibling
+    // Signal files provide the keys.
+    let failed = failing_after(&path, |doc| {
+        let recipients = doc["scenarios"][7]["recipients"].as_array_mut().unwrap();
+        let skmsg = recipients
+            .iter_mut()
+            .find(|r| r["encType"] == "skmsg")
+            .unwrap();
+        let hex = skmsg["messageHex"].as_str().unwrap().to_owned();
+        skmsg["messageHex"] = Value::String(flip_last(&hex));
+    });
+    assert_eq!(
+        failed,
+        ["group_react_heart_to_own_msg decrypted by every recipient"]
+    );
 }
 
 #[test]
