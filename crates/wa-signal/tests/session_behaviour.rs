@@ -439,3 +439,52 @@ proptest! {
         }
     }
 }
+
+/// Regression (review finding): the outer identity key of a repeated pkmsg is not covered by
+/// the MAC, so a relay could rewrite it; the session layer must refuse a pkmsg whose identity
+/// differs from the one its (known) base key's session was made with, even when the store
+/// above trusts any identity (WhatsApp's policy, as in wa-store).
+#[test]
+fn repeated_pkmsg_with_a_rewritten_identity_is_refused() {
+    use prost::Message as _;
+    let (mut alice, mut bob) = pair();
+    let first = send(&mut alice, &bob, b"0");
+    let second = send(&mut alice, &bob, b"1");
+    recv(&mut bob, &alice, &first).unwrap();
+    let CiphertextMessage::PreKey(second) = second else {
+        panic!("Alice keeps sending pkmsg until Bob replies")
+    };
+    // Rewrite the outer identity key of the second pkmsg.
+    let bytes = second.serialized();
+    let mut proto = wa_proto::signal_wire::PreKeySignalMessage::decode(&bytes[1..]).unwrap();
+    let mallory = IdentityKeyPair::generate(&mut OsRng);
+    proto.identity_key = Some(mallory.identity_key().serialize().to_vec());
+    let mut forged = vec![0x33];
+    forged.extend_from_slice(&proto.encode_to_vec());
+    let forged = PreKeySignalMessage::parse(&forged).unwrap();
+
+    let mut record = bob.store.load_session(&alice.address).unwrap().unwrap();
+    let before = record.serialize();
+    let identity = bob.store.identity_key_pair().unwrap();
+    let signed = bob
+        .store
+        .load_signed_pre_key(SignedPreKeyId(1))
+        .unwrap()
+        .unwrap();
+    let keys = session::ResponderKeys {
+        identity: &identity,
+        registration_id: RegistrationId(2),
+        signed_pre_key: Some(&signed),
+        pre_key: None,
+    };
+    assert_eq!(
+        session::decrypt_pre_key_message(&mut record, &forged, &keys, &mut OsRng).err(),
+        Some(Error::UntrustedIdentity)
+    );
+    assert_eq!(record.serialize(), before, "the record is untouched");
+    // The genuine second pkmsg still decrypts on the same session.
+    let plaintext = session::decrypt_pre_key_message(&mut record, &second, &keys, &mut OsRng)
+        .unwrap()
+        .plaintext;
+    assert_eq!(plaintext, b"1");
+}

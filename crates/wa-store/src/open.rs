@@ -74,7 +74,18 @@ fn configure(conn: &mut Connection, wal: bool) -> Result<()> {
     // FULL: every commit fsyncs the WAL before returning, so a commit that returned survives
     // power loss, not only a process crash. The send invariant depends on it (docs/store.md).
     conn.pragma_update(None, "synchronous", "FULL")?;
+    // Deleted rows (consumed one-time prekeys, replaced sessions) are overwritten with zeros,
+    // so their private keys do not linger in free pages of the file.
+    conn.pragma_update(None, "secure_delete", "ON")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    let synchronous: i64 = conn.pragma_query_value(None, "synchronous", |r| r.get(0))?;
+    let secure_delete: i64 = conn.pragma_query_value(None, "secure_delete", |r| r.get(0))?;
+    if synchronous != 2 {
+        return Err(crate::Error::Corrupt("synchronous"));
+    }
+    if secure_delete != 1 {
+        return Err(crate::Error::Corrupt("secure_delete"));
+    }
     schema::migrate(conn)?;
     Ok(())
 }

@@ -111,6 +111,8 @@ fn file_is_0600_wal_full_and_migrated() {
 
     let conn = rusqlite_check(&path);
     assert_eq!(conn.0.to_lowercase(), "wal");
+    // synchronous and secure_delete are per connection: `open` checks them and refuses to run
+    // without them (a mutation of either is caught there, not here).
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -486,4 +488,38 @@ fn signal_protocol_through_device_stores() {
         view.load_pre_key(PreKeyId(5)).unwrap().is_none(),
         "one-time prekey consumed"
     );
+}
+
+/// Regression (review finding): a consumed one-time prekey's private key used to stay in the
+/// file's free pages. With `secure_delete` it is gone once the row is deleted and the store
+/// closed (the WAL is checkpointed and removed on close).
+#[test]
+fn removed_prekey_private_key_is_erased_from_the_file() {
+    let dir = tempdir("erase");
+    let path = dir.join("e.db");
+    let secret = [0xA7u8; 32];
+    let contains_secret = |dir: &std::path::Path| {
+        std::fs::read_dir(dir).unwrap().any(|entry| {
+            let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+            bytes.windows(32).any(|w| w == secret)
+        })
+    };
+    let mut store = Store::open(&path).unwrap();
+    let d = store.create_device(&new_device(3)).unwrap();
+    let prekey = PreKeyRecord::new(PreKeyId(77), KeyPair::from_private_bytes(secret));
+    store.insert_prekeys(d, &[prekey]).unwrap();
+    drop(store);
+    assert!(
+        contains_secret(&dir),
+        "the test must be able to see the key"
+    );
+
+    let mut store = Store::open(&path).unwrap();
+    assert!(store.remove_prekey(d, PreKeyId(77)).unwrap());
+    drop(store);
+    assert!(
+        !contains_secret(&dir),
+        "the deleted prekey's private key is still on disk"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

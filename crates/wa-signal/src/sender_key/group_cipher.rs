@@ -30,6 +30,7 @@ pub fn group_encrypt<R: RngCore + CryptoRng>(
 /// # Errors
 /// As [`group_encrypt`], plus [`SenderKeyError::TooFarInFuture`] for a skip beyond
 /// [`super::MAX_MESSAGE_KEYS`].
+#[doc(hidden)]
 pub fn group_encrypt_skipping<R: RngCore + CryptoRng>(
     record: &mut SenderKeyRecord,
     skip: u32,

@@ -149,6 +149,17 @@ fn decrypt_with_base_key<R: RngCore + CryptoRng>(
     rng: &mut R,
 ) -> Result<Vec<u8>, Error> {
     let matches = |state: &SessionState| state.base_key == *message.base_key();
+    // The outer identity key of a pkmsg is not covered by its MAC. For a new session X3DH binds
+    // it; for a repeated pkmsg it must be the identity the session was made with, or a relay
+    // could rewrite it and have the receiver store a key the sender never had.
+    let known = record
+        .current
+        .iter()
+        .chain(record.previous.iter())
+        .find(|s| matches(s));
+    if known.is_some_and(|state| state.remote_identity != *message.identity_key()) {
+        return Err(Error::UntrustedIdentity);
+    }
     if let Some(current) = record.current.as_ref().filter(|s| matches(s)) {
         let mut attempt = current.clone();
         let plaintext = attempt.decrypt(message.message(), rng)?;
