@@ -77,6 +77,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn aes_cbc_round_trip_and_bad_padding() {
+        let (key, iv) = ([7u8; 32], [9u8; 16]);
+        for len in [0usize, 1, 15, 16, 17, 100] {
+            let plaintext = vec![0x42u8; len];
+            let ciphertext = aes_cbc_encrypt(&key, &iv, &plaintext);
+            assert_eq!(ciphertext.len(), (len / 16 + 1) * 16);
+            assert_eq!(aes_cbc_decrypt(&key, &iv, &ciphertext).unwrap(), plaintext);
+        }
+        let ciphertext = aes_cbc_encrypt(&key, &iv, b"x");
+        assert!(aes_cbc_decrypt(&[8u8; 32], &iv, &ciphertext).is_err());
+        assert!(aes_cbc_decrypt(&key, &iv, &ciphertext[..15]).is_err());
+        assert!(aes_cbc_decrypt(&key, &iv, &[]).is_err());
+    }
+
+    #[test]
     fn hkdf_matches_rfc5869_case_1() {
         let ikm = [0x0b; 22];
         let salt = hex::decode("000102030405060708090a0b0c").unwrap();

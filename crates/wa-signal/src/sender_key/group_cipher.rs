@@ -2,7 +2,7 @@
 
 use rand_core::{CryptoRng, RngCore};
 
-use super::{aes_cbc, SenderKeyError, SenderKeyMessage, SenderKeyRecord};
+use super::{SenderKeyError, SenderKeyMessage, SenderKeyRecord};
 
 /// Encrypts `plaintext` (already padded by the caller, see [`crate::padding`]) with our own
 /// sender key in `record` and signs it, advancing the chain by one. Persist `record` before the
@@ -48,7 +48,7 @@ pub fn group_encrypt_skipping<R: RngCore + CryptoRng>(
         .ok_or(SenderKeyError::IterationOverflow)?;
     let plan = state.plan_message_key(iteration)?;
     let (iv, key) = plan.key().iv_and_cipher_key();
-    let ciphertext = aes_cbc::encrypt(&key, &iv, plaintext);
+    let ciphertext = crate::crypto::aes_cbc_encrypt(&key, &iv, plaintext);
     let signing_key = state
         .signing_private_key()
         .ok_or(SenderKeyError::NoSenderKey)?;
@@ -80,7 +80,8 @@ pub fn group_decrypt(record: &mut SenderKeyRecord, skmsg: &[u8]) -> Result<Vec<u
     }
     let plan = state.plan_message_key(message.iteration())?;
     let (iv, key) = plan.key().iv_and_cipher_key();
-    let plaintext = aes_cbc::decrypt(&key, &iv, message.ciphertext())?;
+    let plaintext = crate::crypto::aes_cbc_decrypt(&key, &iv, message.ciphertext())
+        .map_err(|_| SenderKeyError::DecryptionFailed)?;
     state.commit(plan);
     Ok(plaintext)
 }

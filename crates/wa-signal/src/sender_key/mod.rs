@@ -40,7 +40,6 @@
 //! # Ok::<(), wa_signal::Error>(())
 //! ```
 
-mod aes_cbc;
 mod builder;
 mod chain;
 mod error;
