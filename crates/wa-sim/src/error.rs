@@ -1,0 +1,46 @@
+//! The crate's error type. Messages never contain key material or node contents.
+
+/// Everything the simulator's API can refuse, and what can stop it.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A phone number must be 5 to 15 ASCII digits, not starting with 0.
+    #[error("invalid phone number (expected 5 to 15 digits, not starting with 0)")]
+    InvalidPhone,
+    /// An account with this phone number exists already.
+    #[error("an account with this phone number exists already")]
+    PhoneTaken,
+    /// No account has this JID (phone number or LID).
+    #[error("unknown account")]
+    UnknownAccount,
+    /// The account has no device with this id.
+    #[error("unknown device")]
+    UnknownDevice,
+    /// The account has no free companion device id left.
+    #[error("no free device id on this account")]
+    TooManyDevices,
+    /// A device registration was refused (see [`RegistrationError`]).
+    #[error("device registration refused: {0}")]
+    Registration(#[from] RegistrationError),
+    /// A JID could not be built (a bug: the simulator makes its own users).
+    #[error("invalid JID: {0}")]
+    Jid(#[from] wa_binary::JidError),
+    /// Binding or accepting on the listening socket failed.
+    #[error("socket error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Why a device's public keys were refused (at registration or in a prekey upload).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RegistrationError {
+    /// The signed prekey's signature does not verify with the identity key.
+    #[error("signed prekey signature does not verify with the identity key")]
+    BadSignature,
+    /// A prekey id does not fit in 3 bytes.
+    #[error("prekey id out of range (3 bytes)")]
+    PreKeyIdRange,
+}
+
+/// This crate's result type.
+pub type Result<T, E = Error> = core::result::Result<T, E>;

@@ -1,0 +1,61 @@
+//! A local WhatsApp-compatible server (the simulator), for tests, benchmarks and demos: no phone,
+//! no network, no ban risk.
+//!
+//! What exists so far (issue 4 is being built in steps):
+//!
+//! * its own certificate root, derived from a seed, and a Noise static key certified by a chain
+//!   from that root ([`Simulator::root_public_key`] is what clients trust);
+//! * an in-memory registry of accounts (phone number JID and a random 15-digit LID) and their
+//!   companion devices with their public Signal keys ([`Simulator::create_account`],
+//!   [`Simulator::register_device`], [`Simulator::remove_device`]);
+//! * [`Simulator::listen`]: a WebSocket server running the Noise responder
+//!   ([`wa_transport::accept`]), which answers a known device's login with `<success>` and an
+//!   unknown or removed one with `<failure reason="401"/>`; registration (pairing) is answered
+//!   `<stream:error code="501"/>` for now;
+//! * IQ handlers: ping, prekey count, prekey upload (validated: key sizes, 3-byte ids, the
+//!   signed prekey's signature), and `<error code="501" text="feature-not-implemented"/>` for
+//!   every other IQ.
+//!
+//! ```
+//! use rand_core::OsRng;
+//! use wa_noise::{CertVerifier, IntroHeader};
+//! use wa_sim::{login_payload, DeviceKeys, Simulator};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+//! let sim = Simulator::new(42);
+//! let account = sim.create_account(Some("15550001111"))?;
+//! let keys = DeviceKeys::generate(5, 1_750_000_000, &mut OsRng);
+//! let device = sim.register_device(&account.jid, keys.registration())?;
+//!
+//! let running = sim.listen("127.0.0.1:0").await?;
+//! let payload = login_payload(account.jid.user(), device.jid.device()).ok_or("phone")?;
+//! let mut conn = wa_transport::connect(
+//!     &running.url(),
+//!     keys.noise.clone(),
+//!     IntroHeader::V3,
+//!     &CertVerifier::new(running.root_public_key()),
+//!     &payload,
+//!     wa_sim::unix_now(),
+//! )
+//! .await?;
+//! let success = conn.recv().await?.ok_or("closed")?;
+//! assert_eq!(success.tag(), "success");
+//! assert_eq!(success.attr_jid("lid"), Some(device.lid));
+//! # Ok(())
+//! # }
+//! ```
+
+mod connection;
+mod device_keys;
+mod error;
+mod iq;
+mod registry;
+mod server;
+mod simulator;
+
+pub use device_keys::{login_payload, DeviceKeys};
+pub use error::{Error, RegistrationError, Result};
+pub use registry::{Account, DeviceInfo, DeviceRegistration, PreKeyPublic, SignedPreKeyPublic};
+pub use server::RunningSimulator;
+pub use simulator::{unix_now, Simulator};

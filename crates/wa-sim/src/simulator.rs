@@ -1,0 +1,157 @@
+//! The simulator's state and its Rust control API: its certificate root, its Noise static key
+//! and chain, the seeded RNG, and the account registry.
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng as _;
+use wa_binary::Jid;
+use wa_noise::{CertChainBuilder, KeyPair, PrivateKey, PublicKey};
+
+use crate::error::Result;
+use crate::registry::{Account, DeviceInfo, DeviceRegistration, Registry};
+
+/// How long before "now" the certificates become valid (tolerates client clock skew).
+const CERT_VALID_BEFORE_SECS: u64 = 24 * 60 * 60;
+/// How long after "now" the certificates stay valid.
+const CERT_VALID_AFTER_SECS: u64 = 365 * 24 * 60 * 60;
+
+/// A local WhatsApp-compatible server. Cheap to clone (the state is shared); every clone and
+/// every [`RunningSimulator`](crate::RunningSimulator) started from it see the same accounts.
+#[derive(Clone)]
+pub struct Simulator {
+    pub(crate) shared: Arc<Shared>,
+}
+
+pub(crate) struct Shared {
+    root_public: PublicKey,
+    pub(crate) server_static: KeyPair,
+    pub(crate) cert_chain: Vec<u8>,
+    state: Mutex<State>,
+}
+
+pub(crate) struct State {
+    pub(crate) rng: ChaCha20Rng,
+    pub(crate) registry: Registry,
+}
+
+impl Simulator {
+    /// A simulator whose keys, accounts and LIDs all derive from `seed`; its certificates are
+    /// valid from a day before the current time to a year after it.
+    #[must_use]
+    pub fn new(seed: u64) -> Self {
+        Self::with_time(seed, unix_now())
+    }
+
+    /// As [`new`](Self::new), with the certificates' validity centred on `now` (unix seconds)
+    /// instead of the system clock.
+    #[must_use]
+    pub fn with_time(seed: u64, now: u64) -> Self {
+        let mut rng = ChaCha20Rng::seed_from_u64(seed);
+        let root = PrivateKey::generate(&mut rng);
+        let intermediate = KeyPair::generate(&mut rng);
+        let server_static = KeyPair::generate(&mut rng);
+        let cert_chain = CertChainBuilder::new(root.clone(), intermediate)
+            .validity(
+                now.saturating_sub(CERT_VALID_BEFORE_SECS),
+                now.saturating_add(CERT_VALID_AFTER_SECS),
+            )
+            .build(server_static.public_key(), &mut rng);
+        Self {
+            shared: Arc::new(Shared {
+                root_public: root.public_key(),
+                server_static,
+                cert_chain,
+                state: Mutex::new(State {
+                    rng,
+                    registry: Registry::default(),
+                }),
+            }),
+        }
+    }
+
+    /// The root public key clients must trust (`CertVerifier::new(sim.root_public_key())`).
+    #[must_use]
+    pub fn root_public_key(&self) -> PublicKey {
+        self.shared.root_public
+    }
+
+    /// The server's Noise static public key (certified by the chain's leaf).
+    #[must_use]
+    pub fn server_static_public_key(&self) -> PublicKey {
+        *self.shared.server_static.public_key()
+    }
+
+    /// Creates an account with `phone` (5 to 15 digits), or a random unused number.
+    ///
+    /// # Errors
+    /// [`Error::InvalidPhone`](crate::Error::InvalidPhone),
+    /// [`Error::PhoneTaken`](crate::Error::PhoneTaken).
+    pub fn create_account(&self, phone: Option<&str>) -> Result<Account> {
+        let mut state = self.shared.lock();
+        let State { rng, registry } = &mut *state;
+        registry.create_account(phone, rng)
+    }
+
+    /// Registers a companion device (already paired) on `account` (its PN or LID JID) and
+    /// returns it; it gets the lowest free device id from 1.
+    ///
+    /// # Errors
+    /// [`Error::UnknownAccount`](crate::Error::UnknownAccount),
+    /// [`Error::TooManyDevices`](crate::Error::TooManyDevices),
+    /// [`Error::Registration`](crate::Error::Registration) for a bad signed prekey.
+    pub fn register_device(
+        &self,
+        account: &Jid,
+        registration: DeviceRegistration,
+    ) -> Result<DeviceInfo> {
+        self.shared
+            .lock()
+            .registry
+            .register_device(account, registration)
+    }
+
+    /// Removes a device (PN or LID device JID): its next login fails with reason 401.
+    /// Connections it already has stay open (the stream error for them is a later step).
+    ///
+    /// # Errors
+    /// [`Error::UnknownAccount`](crate::Error::UnknownAccount),
+    /// [`Error::UnknownDevice`](crate::Error::UnknownDevice).
+    pub fn remove_device(&self, device: &Jid) -> Result<()> {
+        self.shared.lock().registry.remove_device(device)
+    }
+
+    /// What the server holds for a device (PN or LID device JID).
+    ///
+    /// # Errors
+    /// [`Error::UnknownAccount`](crate::Error::UnknownAccount),
+    /// [`Error::UnknownDevice`](crate::Error::UnknownDevice).
+    pub fn device(&self, device: &Jid) -> Result<DeviceInfo> {
+        self.shared.lock().registry.device(device)
+    }
+}
+
+impl std::fmt::Debug for Simulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Simulator")
+            .field("root_public_key", &self.shared.root_public)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Shared {
+    /// The state lock. It is never held across an await, and the state stays consistent even
+    /// if a holder panicked (every mutation validates first), so poisoning is ignored.
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// The system clock in unix seconds (0 if it is before 1970).
+#[must_use]
+pub fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs())
+}
