@@ -1,16 +1,17 @@
-//! The private keys of a companion device, for tests and simulated clients: everything a device
-//! generates before it registers, and the `ClientPayload` it logs in with.
+//! **Test-only** (feature `test-util`): the private keys of a companion device, everything a
+//! device generates before it registers, for tests and demo clients.
 
 use rand_core::{CryptoRng, RngCore};
 use wa_noise::KeyPair;
-use wa_proto::wa6::ClientPayload;
 use wa_signal::{
     IdentityKeyPair, PreKeyId, PreKeyRecord, RegistrationId, SignedPreKeyId, SignedPreKeyRecord,
 };
 
 use crate::registry::{DeviceRegistration, PreKeyPublic, SignedPreKeyPublic};
 
-/// A companion device's key material (private keys zeroized on drop, redacted in `Debug`).
+/// **Test-only** (feature `test-util`): a companion device's key material, private keys
+/// included (zeroized on drop, redacted in `Debug`). Public fields so tests can sign, decrypt
+/// and log in as the device.
 #[derive(Debug, Clone)]
 pub struct DeviceKeys {
     /// The Noise static key pair it logs in with.
@@ -67,20 +68,4 @@ impl DeviceKeys {
                 .collect(),
         }
     }
-}
-
-/// A login `ClientPayload` for a paired device, as PROTOCOL.md section 1 describes (username =
-/// phone number, device id, passive, pull, lidDbMigrated). Returns `None` when `phone` is not a
-/// number.
-#[must_use]
-pub fn login_payload(phone: &str, device: u16) -> Option<ClientPayload> {
-    let username = phone.parse::<u64>().ok()?;
-    Some(ClientPayload {
-        username: Some(username),
-        device: Some(u32::from(device)),
-        passive: Some(true),
-        pull: Some(true),
-        lid_db_migrated: Some(true),
-        ..ClientPayload::default()
-    })
 }

@@ -13,8 +13,14 @@
 //!   unknown or removed one with `<failure reason="401"/>`; registration (pairing) is answered
 //!   `<stream:error code="501"/>` for now;
 //! * IQ handlers: ping, prekey count, prekey upload (validated: key sizes, 3-byte ids, the
-//!   signed prekey's signature), and `<error code="501" text="feature-not-implemented"/>` for
-//!   every other IQ.
+//!   signed prekey's signature), prekey bundle fetch by PN or LID device JID (consuming one
+//!   one-time prekey per device, per-user `404 item-not-found` for unknown devices), usync
+//!   device lists (and LIDs) for PN and LID users, passive/active, and
+//!   `<error code="501" text="feature-not-implemented"/>` for every other IQ. Primary phones
+//!   are not simulated yet: device lists hold only registered companions.
+//!
+//! `DeviceKeys` (a device's private keys, for tests and demo clients) exists only with the
+//! `test-util` feature.
 //!
 //! ```
 //! use rand_core::OsRng;
@@ -47,15 +53,19 @@
 //! ```
 
 mod connection;
+#[cfg(feature = "test-util")]
 mod device_keys;
 mod error;
 mod iq;
+mod login_payload;
 mod registry;
 mod server;
 mod simulator;
 
-pub use device_keys::{login_payload, DeviceKeys};
+#[cfg(feature = "test-util")]
+pub use device_keys::DeviceKeys;
 pub use error::{Error, RegistrationError, Result};
+pub use login_payload::login_payload;
 pub use registry::{Account, DeviceInfo, DeviceRegistration, PreKeyPublic, SignedPreKeyPublic};
 pub use server::RunningSimulator;
 pub use simulator::{unix_now, Simulator};

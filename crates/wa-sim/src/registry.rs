@@ -88,6 +88,16 @@ pub(crate) enum LoginRejection {
     Removed,
 }
 
+/// What a prekey bundle fetch hands out for one device: its public keys and, while any are
+/// left, one one-time prekey (removed from the server when handed out).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Bundle {
+    pub(crate) registration_id: RegistrationId,
+    pub(crate) identity_key: IdentityKey,
+    pub(crate) signed_pre_key: SignedPreKeyPublic,
+    pub(crate) pre_key: Option<PreKeyPublic>,
+}
+
 /// The device a connection authenticated as.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct DeviceRef {
@@ -262,6 +272,52 @@ impl Registry {
     /// How many one-time prekeys the server holds for a device.
     pub(crate) fn pre_key_count(&self, device: &DeviceRef) -> Result<usize> {
         Ok(self.device_record(device)?.pre_keys.len())
+    }
+
+    /// The bundle of a device (PN or LID device JID), consuming its lowest-numbered one-time
+    /// prekey. Removed devices have no bundle.
+    pub(crate) fn take_bundle(&mut self, device: &Jid) -> Result<Bundle> {
+        let device_ref = self.device_ref(device)?;
+        let record = self.device_mut(&device_ref)?;
+        if record.removed {
+            return Err(Error::UnknownDevice);
+        }
+        let pre_key = record
+            .pre_keys
+            .pop_first()
+            .map(|(id, public_key)| PreKeyPublic { id, public_key });
+        Ok(Bundle {
+            registration_id: record.registration.registration_id,
+            identity_key: record.registration.identity_key,
+            signed_pre_key: record.registration.signed_pre_key.clone(),
+            pre_key,
+        })
+    }
+
+    /// The ids of an account's devices that are not removed, ascending, by its PN or LID JID
+    /// (any device part is ignored). Primary phones are not simulated yet, so device 0 is never
+    /// among them.
+    pub(crate) fn device_ids(&self, user: &Jid) -> Result<Vec<u16>> {
+        let phone = self.phone_of(user)?;
+        let account = self.accounts.get(phone).ok_or(Error::UnknownAccount)?;
+        Ok(account
+            .devices
+            .iter()
+            .filter(|(_, record)| !record.removed)
+            .map(|(id, _)| *id)
+            .collect())
+    }
+
+    /// The LID of an account given by its PN JID (any device part is ignored).
+    pub(crate) fn lid_of(&self, user: &Jid) -> Result<Jid> {
+        if *user.server() != Server::User {
+            return Err(Error::UnknownAccount);
+        }
+        let account = self
+            .accounts
+            .get(user.user())
+            .ok_or(Error::UnknownAccount)?;
+        Ok(Jid::new(&account.lid_user, Server::Lid)?)
     }
 
     fn phone_of<'s>(&'s self, account: &'s Jid) -> Result<&'s str> {

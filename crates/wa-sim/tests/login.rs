@@ -466,13 +466,13 @@ async fn registration_is_refused_with_a_stream_error_for_now() {
 async fn unsupported_iq_gets_501_and_the_connection_stays_usable() {
     let setup = setup(0).await;
     let mut conn = login(&setup).await;
-    let usync = Node::new("iq")
-        .with_attr("id", "usync-1")
+    let privacy = Node::new("iq")
+        .with_attr("id", "privacy-1")
         .with_attr("to", server_jid())
         .with_attr("type", "get")
-        .with_attr("xmlns", "usync")
-        .with_children(vec![Node::new("usync")]);
-    let reply = iq(&mut conn, usync).await;
+        .with_attr("xmlns", "privacy")
+        .with_children(vec![Node::new("privacy")]);
+    let reply = iq(&mut conn, privacy).await;
     assert_eq!(reply.attr_str("type"), Some("error"));
     assert_eq!(
         error_code(&reply),
