@@ -96,7 +96,8 @@ async fn serve_stanzas(
         let reply = match stanza.tag() {
             "iq" => {
                 let mut state = shared.lock();
-                handle_iq(&stanza, device, &mut state.registry)
+                let state = &mut *state;
+                handle_iq(&stanza, device, &mut state.registry, &state.groups)
             }
             // Clients ack what the server sent; nothing answers an ack.
             "ack" => None,

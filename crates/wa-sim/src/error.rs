@@ -19,6 +19,18 @@ pub enum Error {
     /// The account has no free companion device id left.
     #[error("no free device id on this account")]
     TooManyDevices,
+    /// A group participant is not an existing account's PN or LID JID.
+    #[error("unknown group participant {0}")]
+    UnknownParticipant(wa_binary::Jid),
+    /// No group has this JID.
+    #[error("unknown group")]
+    UnknownGroup,
+    /// The account is not a member of the group.
+    #[error("not a member of the group")]
+    NotInGroup,
+    /// A group subject must not be empty.
+    #[error("empty group subject")]
+    InvalidSubject,
     /// A device registration was refused (see [`RegistrationError`]).
     #[error("device registration refused: {0}")]
     Registration(#[from] RegistrationError),

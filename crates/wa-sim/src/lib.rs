@@ -17,7 +17,11 @@
 //!   one-time prekey per device, per-user `404 item-not-found` for unknown devices), usync
 //!   device lists (and LIDs) for PN and LID users, passive/active, and
 //!   `<error code="501" text="feature-not-implemented"/>` for every other IQ. Primary phones
-//!   are not simulated yet: device lists hold only registered companions.
+//!   are not simulated yet: device lists hold only registered companions;
+//! * groups ([`Simulator::create_group`], [`Simulator::group`], [`Simulator::set_admin`]) with
+//!   phone-number or LID addressing, their metadata IQ (`w:g2` `<query request="interactive"/>`,
+//!   `403 forbidden` for non-members, `404 item-not-found` for unknown groups), and
+//!   [`participant_hash`], the `phash` of a group's device list.
 //!
 //! `DeviceKeys` (a device's private keys, for tests and demo clients) exists only with the
 //! `test-util` feature.
@@ -56,6 +60,7 @@ mod connection;
 #[cfg(feature = "test-util")]
 mod device_keys;
 mod error;
+mod groups;
 mod iq;
 mod login_payload;
 mod registry;
@@ -65,6 +70,7 @@ mod simulator;
 #[cfg(feature = "test-util")]
 pub use device_keys::DeviceKeys;
 pub use error::{Error, RegistrationError, Result};
+pub use groups::{participant_hash, AddressingMode, GroupInfo, GroupParticipant, ParticipantRole};
 pub use login_payload::login_payload;
 pub use registry::{Account, DeviceInfo, DeviceRegistration, PreKeyPublic, SignedPreKeyPublic};
 pub use server::RunningSimulator;

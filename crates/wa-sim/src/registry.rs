@@ -320,6 +320,16 @@ impl Registry {
         Ok(Jid::new(&account.lid_user, Server::Lid)?)
     }
 
+    /// The account with this PN or LID JID (any device part is ignored).
+    pub(crate) fn account(&self, user: &Jid) -> Result<Account> {
+        let phone = self.phone_of(user)?;
+        let account = self.accounts.get(phone).ok_or(Error::UnknownAccount)?;
+        Ok(Account {
+            jid: Jid::new(phone, Server::User)?,
+            lid: Jid::new(&account.lid_user, Server::Lid)?,
+        })
+    }
+
     fn phone_of<'s>(&'s self, account: &'s Jid) -> Result<&'s str> {
         match account.server() {
             Server::User => Ok(account.user()),
@@ -413,7 +423,7 @@ fn validate_signed_pre_key(
 }
 
 /// `count` decimal digits drawn uniformly from `rng`.
-fn random_digits<R: RngCore>(rng: &mut R, count: usize) -> String {
+pub(crate) fn random_digits<R: RngCore>(rng: &mut R, count: usize) -> String {
     (0..count)
         .map(|_| {
             // Rejection sampling keeps the digits uniform.

@@ -10,6 +10,7 @@ use wa_binary::Jid;
 use wa_noise::{CertChainBuilder, KeyPair, PrivateKey, PublicKey};
 
 use crate::error::Result;
+use crate::groups::{AddressingMode, GroupInfo, Groups, NewGroup};
 use crate::registry::{Account, DeviceInfo, DeviceRegistration, Registry};
 
 /// How long before "now" the certificates become valid (tolerates client clock skew).
@@ -34,6 +35,7 @@ pub(crate) struct Shared {
 pub(crate) struct State {
     pub(crate) rng: ChaCha20Rng,
     pub(crate) registry: Registry,
+    pub(crate) groups: Groups,
 }
 
 impl Simulator {
@@ -66,6 +68,7 @@ impl Simulator {
                 state: Mutex::new(State {
                     rng,
                     registry: Registry::default(),
+                    groups: Groups::default(),
                 }),
             }),
         }
@@ -90,7 +93,7 @@ impl Simulator {
     /// [`Error::PhoneTaken`](crate::Error::PhoneTaken).
     pub fn create_account(&self, phone: Option<&str>) -> Result<Account> {
         let mut state = self.shared.lock();
-        let State { rng, registry } = &mut *state;
+        let State { rng, registry, .. } = &mut *state;
         registry.create_account(phone, rng)
     }
 
@@ -129,6 +132,58 @@ impl Simulator {
     /// [`Error::UnknownDevice`](crate::Error::UnknownDevice).
     pub fn device(&self, device: &Jid) -> Result<DeviceInfo> {
         self.shared.lock().registry.device(device)
+    }
+
+    /// Creates a group named `subject` with `creator` as its superadmin and `participants` as
+    /// members (all PN or LID JIDs of existing accounts; device parts, duplicates and the
+    /// creator among the participants are ignored) and returns its JID, `120363` + 12 digits
+    /// drawn from the seeded RNG `@g.us`. `addressing` decides how the metadata IQ lists
+    /// members.
+    ///
+    /// # Errors
+    /// [`Error::InvalidSubject`](crate::Error::InvalidSubject) for an empty subject,
+    /// [`Error::UnknownAccount`](crate::Error::UnknownAccount) for an unknown creator,
+    /// [`Error::UnknownParticipant`](crate::Error::UnknownParticipant) naming the first
+    /// unknown participant.
+    pub fn create_group(
+        &self,
+        subject: &str,
+        creator: &Jid,
+        participants: &[Jid],
+        addressing: AddressingMode,
+    ) -> Result<Jid> {
+        let mut state = self.shared.lock();
+        let State {
+            rng,
+            registry,
+            groups,
+        } = &mut *state;
+        let spec = NewGroup {
+            subject,
+            creator,
+            participants,
+            addressing,
+        };
+        groups.create(registry, rng, unix_now(), &spec)
+    }
+
+    /// What the server holds about a group, if it exists.
+    #[must_use]
+    pub fn group(&self, group: &Jid) -> Option<GroupInfo> {
+        self.shared.lock().groups.get(group).cloned()
+    }
+
+    /// Makes a member (PN or LID JID) an admin, or a plain member again. `admin == false`
+    /// also demotes a superadmin; promoting a superadmin leaves it superadmin.
+    ///
+    /// # Errors
+    /// [`Error::UnknownGroup`](crate::Error::UnknownGroup),
+    /// [`Error::NotInGroup`](crate::Error::NotInGroup).
+    pub fn set_admin(&self, group: &Jid, participant: &Jid, admin: bool) -> Result<()> {
+        self.shared
+            .lock()
+            .groups
+            .set_admin(group, participant, admin)
     }
 }
 

@@ -1,14 +1,17 @@
 //! IQ handlers (PROTOCOL.md section 5), one module per namespace: [`encrypt`] (prekey count,
-//! upload and bundle fetch), [`usync`] (device lists), [`passive`] (passive/active), ping here,
-//! and a clean `feature-not-implemented` error for everything else. Sans-IO: a request node,
-//! the device that sent it and the registry in, the reply node out.
+//! upload and bundle fetch), [`usync`] (device lists), [`passive`] (passive/active), [`group`]
+//! (`w:g2` group metadata), ping here, and a clean `feature-not-implemented` error for
+//! everything else. Sans-IO: a request node, the device that sent it, the registry and the
+//! groups in, the reply node out.
 
 mod encrypt;
+mod group;
 mod passive;
 mod usync;
 
 use wa_binary::{AttrValue, Jid, Node, Server};
 
+use crate::groups::Groups;
 use crate::registry::{DeviceRef, Registry};
 
 /// An error reply: `<error code text/>`, for a whole IQ or (inside a list) for one user.
@@ -30,6 +33,10 @@ impl IqError {
 const BAD_REQUEST: IqError = IqError {
     code: 400,
     text: "bad-request",
+};
+const FORBIDDEN: IqError = IqError {
+    code: 403,
+    text: "forbidden",
 };
 const ITEM_NOT_FOUND: IqError = IqError {
     code: 404,
@@ -53,6 +60,7 @@ pub(crate) fn handle_iq(
     request: &Node<'_>,
     device: &DeviceRef,
     registry: &mut Registry,
+    groups: &Groups,
 ) -> Option<Node<'static>> {
     let kind = request.attr_str("type").unwrap_or_default();
     if matches!(kind, "result" | "error") {
@@ -68,6 +76,7 @@ pub(crate) fn handle_iq(
             encrypt::upload_pre_keys(request, device, registry)
         }
         ("usync", "get", Some("usync")) => usync::query(request, device, registry),
+        ("w:g2", "get", Some("query")) => group::metadata(request, device, groups),
         ("passive", "set", _) => passive::set_mode(request, device, registry),
         _ => Err(NOT_IMPLEMENTED),
     };
