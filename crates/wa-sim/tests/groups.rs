@@ -10,19 +10,13 @@
     clippy::panic
 )]
 
-use std::time::Duration;
-
 use rand_core::OsRng;
 use wa_binary::{Jid, Node};
-use wa_noise::{CertVerifier, IntroHeader};
-use wa_sim::{
-    login_payload, unix_now, Account, AddressingMode, DeviceInfo, DeviceKeys, Error,
-    ParticipantRole, Simulator,
-};
+use wa_sim::{unix_now, Account, AddressingMode, DeviceKeys, Error, ParticipantRole, Simulator};
 use wa_transport::ClientConnection;
 
-/// Every await on the network is bounded, so a bug fails the test instead of hanging it.
-const TIMEOUT: Duration = Duration::from_secs(20);
+mod common;
+use common::{error_of, login, recv};
 
 /// Alice (one device, which the tests log in as), Bob and Carol on a listening simulator.
 struct Setup {
@@ -55,40 +49,6 @@ async fn setup() -> Setup {
     }
 }
 
-/// Logs a device in and returns the connection after `<success>`.
-async fn login(
-    running: &wa_sim::RunningSimulator,
-    device: &DeviceInfo,
-    keys: &DeviceKeys,
-) -> ClientConnection {
-    let payload = login_payload(device.jid.user(), device.jid.device()).unwrap();
-    let verifier = CertVerifier::new(running.root_public_key());
-    let url = running.url();
-    let connect = wa_transport::connect(
-        &url,
-        keys.noise.clone(),
-        IntroHeader::V3,
-        &verifier,
-        &payload,
-        unix_now(),
-    );
-    let mut conn = tokio::time::timeout(TIMEOUT, connect)
-        .await
-        .expect("connect timed out")
-        .expect("handshake");
-    let success = recv(&mut conn).await;
-    assert_eq!(success.tag(), "success", "{success:?}");
-    conn
-}
-
-async fn recv(conn: &mut ClientConnection) -> Node<'static> {
-    tokio::time::timeout(TIMEOUT, conn.recv())
-        .await
-        .expect("recv timed out")
-        .expect("recv")
-        .expect("a node, not a close")
-}
-
 /// whatsmeow's `GetGroupInfo` request: `<iq xmlns="w:g2" type="get" to=GROUP><query
 /// request="interactive"/></iq>`. Returns the reply after checking its id and `from`.
 async fn group_info(conn: &mut ClientConnection, id: &str, group: &Jid) -> Node<'static> {
@@ -108,14 +68,6 @@ async fn group_info(conn: &mut ClientConnection, id: &str, group: &Jid) -> Node<
         "from the group"
     );
     reply
-}
-
-fn error_of(node: &Node<'_>) -> Option<(String, String)> {
-    let error = node.child("error")?;
-    Some((
-        error.attr_str("code")?.to_owned(),
-        error.attr_str("text")?.to_owned(),
-    ))
 }
 
 /// A participant as whatsmeow's `parseParticipant` reads it.

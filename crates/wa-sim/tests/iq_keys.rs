@@ -10,21 +10,19 @@
     clippy::panic
 )]
 
-use std::time::Duration;
-
 use rand_core::OsRng;
 use wa_binary::{Jid, Node, Server};
-use wa_noise::{CertVerifier, IntroHeader, PublicKey};
+use wa_noise::PublicKey;
 use wa_signal::session::{self, ResponderKeys, SessionRecord};
 use wa_signal::{
     x3dh, CiphertextMessage, IdentityKey, IdentityKeyPair, PreKeyBundle, PreKeyId, RegistrationId,
     SignedPreKeyId,
 };
-use wa_sim::{login_payload, unix_now, Account, DeviceInfo, DeviceKeys, Simulator};
+use wa_sim::{unix_now, Account, DeviceInfo, DeviceKeys, Simulator};
 use wa_transport::ClientConnection;
 
-/// Every await on the network is bounded, so a bug fails the test instead of hanging it.
-const TIMEOUT: Duration = Duration::from_secs(20);
+mod common;
+use common::{error_of, recv};
 
 /// A registered device and its private keys.
 struct Device {
@@ -44,13 +42,11 @@ fn register(sim: &Simulator, account: &Account, pre_keys: u32) -> Device {
 /// prekeys) on a listening simulator.
 struct Setup {
     sim: Simulator,
-    url: String,
-    root: PublicKey,
     alice: Device,
     bob: Account,
     bob_1: Device,
     bob_2: Device,
-    _running: wa_sim::RunningSimulator,
+    running: wa_sim::RunningSimulator,
 }
 
 async fn setup() -> Setup {
@@ -62,45 +58,18 @@ async fn setup() -> Setup {
     let bob_2 = register(&sim, &bob, 0);
     let running = sim.listen("127.0.0.1:0").await.unwrap();
     Setup {
-        url: running.url(),
-        root: running.root_public_key(),
         sim,
         alice,
         bob,
         bob_1,
         bob_2,
-        _running: running,
+        running,
     }
 }
 
 /// Logs Alice's device in and returns the connection after `<success>`.
 async fn login(setup: &Setup) -> ClientConnection {
-    let jid = &setup.alice.info.jid;
-    let payload = login_payload(jid.user(), jid.device()).unwrap();
-    let verifier = CertVerifier::new(setup.root);
-    let connect = wa_transport::connect(
-        &setup.url,
-        setup.alice.keys.noise.clone(),
-        IntroHeader::V3,
-        &verifier,
-        &payload,
-        unix_now(),
-    );
-    let mut conn = tokio::time::timeout(TIMEOUT, connect)
-        .await
-        .expect("connect timed out")
-        .expect("handshake");
-    let success = recv(&mut conn).await;
-    assert_eq!(success.tag(), "success", "{success:?}");
-    conn
-}
-
-async fn recv(conn: &mut ClientConnection) -> Node<'static> {
-    tokio::time::timeout(TIMEOUT, conn.recv())
-        .await
-        .expect("recv timed out")
-        .expect("recv")
-        .expect("a node, not a close")
+    common::login(&setup.running, &setup.alice.info, &setup.alice.keys).await
 }
 
 /// Sends `<iq id to=s.whatsapp.net type xmlns>children</iq>` and returns the reply, checking
@@ -123,14 +92,6 @@ async fn iq(
     assert_eq!(reply.tag(), "iq");
     assert_eq!(reply.attr_str("id"), Some(id), "id echoed");
     reply
-}
-
-fn error_of(node: &Node<'_>) -> Option<(String, String)> {
-    let error = node.child("error")?;
-    Some((
-        error.attr_str("code")?.to_owned(),
-        error.attr_str("text")?.to_owned(),
-    ))
 }
 
 fn not_found() -> Option<(String, String)> {

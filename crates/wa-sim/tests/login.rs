@@ -9,8 +9,6 @@
     clippy::panic
 )]
 
-use std::time::Duration;
-
 use rand_core::OsRng;
 use wa_binary::{Jid, Node, Server};
 use wa_noise::{CertVerifier, IntroHeader, KeyPair};
@@ -24,7 +22,8 @@ use wa_sim::{
 use wa_transport::{ClientConnection, Error as TransportError};
 
 /// Every await on the network is bounded, so a bug fails the test instead of hanging it.
-const TIMEOUT: Duration = Duration::from_secs(20);
+mod common;
+use common::{assert_closed, connect_with, error_of as error_code, recv};
 
 struct Setup {
     running: RunningSimulator,
@@ -50,53 +49,9 @@ async fn setup(pre_keys: u32) -> Setup {
     }
 }
 
-async fn connect_with(
-    running: &RunningSimulator,
-    noise: KeyPair,
-    header: IntroHeader,
-    payload: &ClientPayload,
-) -> ClientConnection {
-    let url = running.url();
-    let verifier = CertVerifier::new(running.root_public_key());
-    let connect = wa_transport::connect(&url, noise, header, &verifier, payload, unix_now());
-    tokio::time::timeout(TIMEOUT, connect)
-        .await
-        .expect("connect timed out")
-        .expect("handshake")
-}
-
-async fn recv(conn: &mut ClientConnection) -> Node<'static> {
-    tokio::time::timeout(TIMEOUT, conn.recv())
-        .await
-        .expect("recv timed out")
-        .expect("recv")
-        .expect("a node, not a close")
-}
-
-/// Asserts the server closes the connection next (clean close or closed socket).
-async fn assert_closed(conn: &mut ClientConnection) {
-    match tokio::time::timeout(TIMEOUT, conn.recv())
-        .await
-        .expect("recv timed out")
-    {
-        Ok(None) | Err(TransportError::Closed) => {}
-        other => panic!("expected the connection to close, got {other:?}"),
-    }
-}
-
 /// Logs the setup's device in and returns the connection after `<success>`.
 async fn login(setup: &Setup) -> ClientConnection {
-    let payload = login_payload(setup.account.jid.user(), setup.device.jid.device()).unwrap();
-    let mut conn = connect_with(
-        &setup.running,
-        setup.keys.noise.clone(),
-        IntroHeader::V3,
-        &payload,
-    )
-    .await;
-    let success = recv(&mut conn).await;
-    assert_eq!(success.tag(), "success", "{success:?}");
-    conn
+    common::login(&setup.running, &setup.device, &setup.keys).await
 }
 
 /// Sends an IQ and returns the reply.
@@ -185,14 +140,6 @@ fn fresh_pre_keys(from: u32, count: u32) -> Vec<PreKeyRecord> {
     (from..from + count)
         .map(|id| PreKeyRecord::generate(PreKeyId(id), &mut OsRng))
         .collect()
-}
-
-fn error_code(reply: &Node<'_>) -> Option<(String, String)> {
-    let error = reply.child("error")?;
-    Some((
-        error.attr_str("code")?.to_owned(),
-        error.attr_str("text")?.to_owned(),
-    ))
 }
 
 #[tokio::test]
