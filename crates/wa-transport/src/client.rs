@@ -6,7 +6,6 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
 use tokio_tungstenite::tungstenite::http::{header::ORIGIN, HeaderValue};
 use tokio_tungstenite::WebSocketStream;
-use wa_binary::{Dictionary, Node};
 use wa_noise::{
     CertVerifier, ClientHandshake, FrameDecoder, FrameEncoder, IntroHeader, KeyPair, PublicKey,
     VerifiedCertChain,
@@ -14,6 +13,7 @@ use wa_noise::{
 use wa_proto::wa6::ClientPayload;
 
 use crate::io::{self, NodeReceiver, NodeSender};
+use crate::link::NodeLink;
 use crate::Result;
 
 /// The `Origin` header WhatsApp's WebSocket endpoint expects (as WhatsApp Web sends it).
@@ -101,11 +101,9 @@ where
     );
     let (sender, receiver) = io::split(ws, transport, frames, dictionary);
     Ok(ClientConnection {
-        sender,
-        receiver,
+        link: NodeLink::new(sender, receiver, handshake_hash),
         server_static,
         certificate,
-        handshake_hash,
     })
 }
 
@@ -113,11 +111,9 @@ where
 #[derive(Debug)]
 #[must_use]
 pub struct ClientConnection {
-    sender: NodeSender,
-    receiver: NodeReceiver,
+    link: NodeLink,
     server_static: PublicKey,
     certificate: VerifiedCertChain,
-    handshake_hash: [u8; 32],
 }
 
 impl ClientConnection {
@@ -133,44 +129,22 @@ impl ClientConnection {
         &self.certificate
     }
 
-    /// The final handshake hash, identical on both sides.
-    #[must_use]
-    pub const fn handshake_hash(&self) -> &[u8; 32] {
-        &self.handshake_hash
-    }
-
-    /// The token dictionary of this connection.
-    #[must_use]
-    pub const fn dictionary(&self) -> Dictionary {
-        self.sender.dictionary()
-    }
-
-    /// See [`NodeSender::send`].
-    ///
-    /// # Errors
-    /// As [`NodeSender::send`].
-    pub async fn send(&mut self, node: &Node<'_>) -> Result<()> {
-        self.sender.send(node).await
-    }
-
-    /// See [`NodeSender::send_many`].
-    ///
-    /// # Errors
-    /// As [`NodeSender::send_many`].
-    pub async fn send_many(&mut self, nodes: &[Node<'_>]) -> Result<()> {
-        self.sender.send_many(nodes).await
-    }
-
-    /// See [`NodeReceiver::recv`].
-    ///
-    /// # Errors
-    /// As [`NodeReceiver::recv`].
-    pub async fn recv(&mut self) -> Result<Option<Node<'static>>> {
-        self.receiver.recv().await
-    }
-
     /// Separates the directions, e.g. for a writer task and a reader task.
     pub fn into_split(self) -> (NodeSender, NodeReceiver) {
-        (self.sender, self.receiver)
+        self.link.into_split()
+    }
+}
+
+impl std::ops::Deref for ClientConnection {
+    type Target = NodeLink;
+
+    fn deref(&self) -> &NodeLink {
+        &self.link
+    }
+}
+
+impl std::ops::DerefMut for ClientConnection {
+    fn deref_mut(&mut self) -> &mut NodeLink {
+        &mut self.link
     }
 }

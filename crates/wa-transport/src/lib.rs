@@ -68,6 +68,7 @@
 mod client;
 mod error;
 mod io;
+mod link;
 mod server;
 
 pub use client::{
@@ -75,4 +76,5 @@ pub use client::{
 };
 pub use error::{Error, ProtocolError, Result};
 pub use io::{NodeReceiver, NodeSender};
+pub use link::NodeLink;
 pub use server::{accept, server_handshake, ServerConnection};

@@ -6,11 +6,11 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite;
 use tokio_tungstenite::WebSocketStream;
-use wa_binary::{Dictionary, Node};
 use wa_noise::{FrameDecoder, FrameEncoder, IntroHeader, KeyPair, PublicKey, ServerHandshake};
 use wa_proto::wa6::ClientPayload;
 
 use crate::io::{self, NodeReceiver, NodeSender};
+use crate::link::NodeLink;
 use crate::{Error, Result};
 
 /// Accepts a WebSocket on `stream` and runs the Noise handshake as the responder: reads the
@@ -81,13 +81,11 @@ where
     );
     let (sender, receiver) = io::split(ws, outcome.transport, frames, dictionary);
     Ok(ServerConnection {
-        sender,
-        receiver,
+        link: NodeLink::new(sender, receiver, handshake_hash),
         header,
         routing_info,
         client_static: outcome.client_static,
         client_payload,
-        handshake_hash,
     })
 }
 
@@ -95,13 +93,11 @@ where
 #[derive(Debug)]
 #[must_use]
 pub struct ServerConnection {
-    sender: NodeSender,
-    receiver: NodeReceiver,
+    link: NodeLink,
     header: IntroHeader,
     routing_info: Option<Vec<u8>>,
     client_static: PublicKey,
     client_payload: ClientPayload,
-    handshake_hash: [u8; 32],
 }
 
 impl ServerConnection {
@@ -129,44 +125,22 @@ impl ServerConnection {
         self.routing_info.as_deref()
     }
 
-    /// The final handshake hash, identical on both sides.
-    #[must_use]
-    pub const fn handshake_hash(&self) -> &[u8; 32] {
-        &self.handshake_hash
-    }
-
-    /// The token dictionary of this connection (from the intro header).
-    #[must_use]
-    pub const fn dictionary(&self) -> Dictionary {
-        self.sender.dictionary()
-    }
-
-    /// See [`NodeSender::send`].
-    ///
-    /// # Errors
-    /// As [`NodeSender::send`].
-    pub async fn send(&mut self, node: &Node<'_>) -> Result<()> {
-        self.sender.send(node).await
-    }
-
-    /// See [`NodeSender::send_many`].
-    ///
-    /// # Errors
-    /// As [`NodeSender::send_many`].
-    pub async fn send_many(&mut self, nodes: &[Node<'_>]) -> Result<()> {
-        self.sender.send_many(nodes).await
-    }
-
-    /// See [`NodeReceiver::recv`].
-    ///
-    /// # Errors
-    /// As [`NodeReceiver::recv`].
-    pub async fn recv(&mut self) -> Result<Option<Node<'static>>> {
-        self.receiver.recv().await
-    }
-
     /// Separates the directions, e.g. for a writer task and a reader task.
     pub fn into_split(self) -> (NodeSender, NodeReceiver) {
-        (self.sender, self.receiver)
+        self.link.into_split()
+    }
+}
+
+impl std::ops::Deref for ServerConnection {
+    type Target = NodeLink;
+
+    fn deref(&self) -> &NodeLink {
+        &self.link
+    }
+}
+
+impl std::ops::DerefMut for ServerConnection {
+    fn deref_mut(&mut self) -> &mut NodeLink {
+        &mut self.link
     }
 }
