@@ -4,15 +4,19 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpStream;
-use wa_binary::{Jid, Node, Server};
-use wa_transport::ServerConnection;
+use tokio::sync::mpsc;
+use wa_binary::Node;
+use wa_transport::{NodeSender, ServerConnection};
 
-use crate::iq::handle_iq;
+use crate::faults::{MessageFault, StreamErrorKind};
+use crate::hub::{Outbound, OutboundTx};
 use crate::registry::{DeviceRef, LoginRejection};
-use crate::simulator::{unix_now, Shared};
+use crate::simulator::Shared;
 
 /// A client that has not finished the handshake by then is dropped.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long a closing connection's writer gets to send its last stanza.
+const WRITER_FLUSH_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Why a connection ended abnormally (logged at debug, never returned to API callers).
 #[derive(Debug, thiserror::Error)]
@@ -32,7 +36,7 @@ pub(crate) async fn serve(shared: Arc<Shared>, stream: TcpStream) {
 
 async fn run(shared: &Shared, stream: TcpStream) -> Result<(), ConnectionError> {
     let accept = wa_transport::accept(stream, shared.server_static.clone(), &shared.cert_chain);
-    let mut conn = tokio::time::timeout(HANDSHAKE_TIMEOUT, accept)
+    let conn = tokio::time::timeout(HANDSHAKE_TIMEOUT, accept)
         .await
         .map_err(|_| ConnectionError::HandshakeTimeout)??;
     let payload = conn.client_payload();
@@ -65,10 +69,9 @@ async fn run(shared: &Shared, stream: TcpStream) -> Result<(), ConnectionError> 
         Ok((device, info)) => {
             tracing::debug!(device = %info.jid, "login accepted");
             let success = Node::new("success")
-                .with_attr("t", unix_now().to_string())
+                .with_attr("t", shared.clock.now().to_string())
                 .with_attr("lid", info.lid);
-            conn.send(&success).await?;
-            serve_stanzas(shared, conn, &device).await
+            serve_device(shared, conn, &device, success).await
         }
     }
 }
@@ -86,41 +89,114 @@ async fn reject(conn: ServerConnection, node: &Node<'_>) -> Result<(), Connectio
     Ok(())
 }
 
-/// The stanza loop of a logged-in device, until it disconnects.
-async fn serve_stanzas(
+/// A logged-in device: a writer task drains the connection's outbound channel (replies,
+/// routed stanzas, stream errors), this task reads stanzas until either side closes.
+async fn serve_device(
     shared: &Shared,
-    mut conn: ServerConnection,
+    conn: ServerConnection,
     device: &DeviceRef,
+    success: Node<'static>,
 ) -> Result<(), ConnectionError> {
-    while let Some(stanza) = conn.recv().await? {
-        let reply = match stanza.tag() {
-            "iq" => {
-                let mut state = shared.lock();
-                let state = &mut *state;
-                handle_iq(&stanza, device, &mut state.registry, &state.groups)
+    let (sender, mut receiver) = conn.into_split();
+    let (tx, rx) = mpsc::unbounded_channel();
+    // `<success>` goes first; whatever waited for the device follows it.
+    let _ = tx.send(Outbound::Node(success));
+    let connection_id = {
+        let replaced = StreamErrorKind::Conflict.to_node();
+        shared.lock().hub.attach(device, tx.clone(), replaced)
+    };
+    let mut writer = tokio::spawn(write_loop(sender, rx));
+    let outcome = loop {
+        tokio::select! {
+            // The writer stops after a close (stream error, fault, replaced) or a write error.
+            _ = &mut writer => break Ok(()),
+            received = receiver.recv() => match received {
+                Ok(Some(stanza)) => {
+                    if !handle(shared, device, &stanza, &tx) {
+                        break Ok(());
+                    }
+                }
+                Ok(None) => {
+                    tracing::debug!("client closed the connection");
+                    break Ok(());
+                }
+                Err(error) => break Err(error.into()),
             }
-            // Clients ack what the server sent; nothing answers an ack.
-            "ack" => None,
-            _ => unsupported_stanza(&stanza),
-        };
-        if let Some(reply) = reply {
-            conn.send(&reply).await?;
         }
+    };
+    shared.lock().hub.detach(device, connection_id);
+    drop(tx);
+    // Let the writer flush a final stanza it was told to send, then stop.
+    if !writer.is_finished() {
+        let _ = tokio::time::timeout(WRITER_FLUSH_TIMEOUT, &mut writer).await;
+        writer.abort();
     }
-    tracing::debug!("client closed the connection");
-    Ok(())
+    outcome
 }
 
-/// Stanzas the simulator does not handle yet (message, receipt, presence, ...) get a negative
-/// `<ack class error="501">` so the client does not wait for an answer forever.
-fn unsupported_stanza(stanza: &Node<'_>) -> Option<Node<'static>> {
-    let id = stanza.attr("id")?.clone().into_owned();
-    tracing::debug!(tag = stanza.tag(), "unsupported stanza");
-    Some(
-        Node::new("ack")
-            .with_attr("id", id)
-            .with_attr("class", stanza.tag().to_owned())
-            .with_attr("from", Jid::server_only(Server::User))
-            .with_attr("error", "501"),
-    )
+/// Handles one stanza; returns false when the connection must stop reading (a fault closed
+/// it).
+fn handle(shared: &Shared, device: &DeviceRef, stanza: &Node<'_>, tx: &OutboundTx) -> bool {
+    let now = shared.clock.now();
+    let mut state = shared.lock();
+    let fault = if stanza.tag() == "message" {
+        state.faults.next_message(device)
+    } else {
+        MessageFault::None
+    };
+    if fault == MessageFault::DropBefore {
+        tracing::debug!("fault: connection dropped before routing");
+        state.hub.close(device, None);
+        return false;
+    }
+    let reply = state.handle_stanza(device, stanza, now);
+    drop(state);
+    match (fault, reply) {
+        (MessageFault::DropAfter, _) => {
+            tracing::debug!("fault: connection dropped after routing, before the ack");
+            shared.lock().hub.close(device, None);
+            return false;
+        }
+        (MessageFault::WithholdAck, _) => tracing::debug!("fault: ack withheld"),
+        (MessageFault::DelayAck(delay), Some(reply)) => {
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(delay).await;
+                let _ = tx.send(Outbound::Node(reply));
+            });
+        }
+        (_, Some(reply)) => {
+            let _ = tx.send(Outbound::Node(reply));
+        }
+        (_, None) => {}
+    }
+    true
+}
+
+/// Writes what the hub and the reader queue, batching what is already waiting into one
+/// socket write, until told to close or the channel ends.
+async fn write_loop(mut sender: NodeSender, mut rx: mpsc::UnboundedReceiver<Outbound>) {
+    let mut batch = Vec::new();
+    while let Some(first) = rx.recv().await {
+        let mut close = false;
+        let mut next = Some(first);
+        while let Some(outbound) = next {
+            match outbound {
+                Outbound::Node(node) => batch.push(node),
+                Outbound::Close(last) => {
+                    batch.extend(last);
+                    close = true;
+                    break;
+                }
+            }
+            next = rx.try_recv().ok();
+        }
+        let written = sender.send_many(&batch).await;
+        batch.clear();
+        if close || written.is_err() {
+            let _ = sender.close().await;
+            return;
+        }
+    }
+    let _ = sender.close().await;
 }

@@ -21,7 +21,18 @@
 //! * groups ([`Simulator::create_group`], [`Simulator::group`], [`Simulator::set_admin`]) with
 //!   phone-number or LID addressing, their metadata IQ (`w:g2` `<query request="interactive"/>`,
 //!   `403 forbidden` for non-members, `404 item-not-found` for unknown groups), and
-//!   [`participant_hash`], the `phash` of a group's device list.
+//!   [`participant_hash`], the `phash` of a group's device list;
+//! * message routing: a `<message>` to a user fans out per `<to>` device (the sender's own
+//!   other devices get `recipient`), a `<message>` to a group goes by sender key to every
+//!   member device (LID groups: `participant` in LID form, `participant_pn`,
+//!   `addressing_mode`), the sender gets `<ack t>` (the server's `phash` when its differs, an
+//!   `error` code for bad requests); offline devices get their messages at login, messages
+//!   not acknowledged are re-sent on the next login, an id reaches a device once (retries with
+//!   `<enc count>` excepted), and receipts (delivery, read, retry with their keys) go back to
+//!   the sending device;
+//! * faults ([`Simulator::inject`] with a [`Fault`]: drops before or after routing, delayed or
+//!   withheld acks, stream errors, seeded random drops; [`Simulator::restart`]) and an
+//!   injectable [`Clock`] for every server timestamp.
 //!
 //! `DeviceKeys` (a device's private keys, for tests and demo clients) exists only with the
 //! `test-util` feature.
@@ -56,20 +67,27 @@
 //! # }
 //! ```
 
+mod clock;
 mod connection;
 #[cfg(feature = "test-util")]
 mod device_keys;
+mod dispatch;
 mod error;
+mod faults;
 mod groups;
+mod hub;
 mod iq;
 mod login_payload;
 mod registry;
+mod routing;
 mod server;
 mod simulator;
 
+pub use clock::{Clock, ManualClock, SystemClock};
 #[cfg(feature = "test-util")]
 pub use device_keys::DeviceKeys;
 pub use error::{Error, RegistrationError, Result};
+pub use faults::{Fault, StreamErrorKind};
 pub use groups::{participant_hash, AddressingMode, GroupInfo, GroupParticipant, ParticipantRole};
 pub use login_payload::login_payload;
 pub use registry::{Account, DeviceInfo, DeviceRegistration, PreKeyPublic, SignedPreKeyPublic};

@@ -98,8 +98,8 @@ pub(crate) struct Bundle {
     pub(crate) pre_key: Option<PreKeyPublic>,
 }
 
-/// The device a connection authenticated as.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A device by its account's phone number and its device id (0 = the primary phone).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(crate) struct DeviceRef {
     pub(crate) phone: String,
     pub(crate) device: u16,
@@ -327,6 +327,45 @@ impl Registry {
         Ok(Account {
             jid: Jid::new(phone, Server::User)?,
             lid: Jid::new(&account.lid_user, Server::Lid)?,
+        })
+    }
+
+    /// The device a PN or LID device JID names, if it exists and was not removed.
+    pub(crate) fn resolve_live(&self, device: &Jid) -> Result<DeviceRef> {
+        let device_ref = self.device_ref(device)?;
+        if self.device_record(&device_ref)?.removed {
+            return Err(Error::UnknownDevice);
+        }
+        Ok(device_ref)
+    }
+
+    /// The PN device JID of a device.
+    pub(crate) fn device_jid(&self, device: &DeviceRef) -> Result<Jid> {
+        let account = self.account_by_phone(&device.phone)?;
+        crate::routing::device_jid(&account, device.device, false)
+    }
+
+    /// The account a phone number belongs to.
+    pub(crate) fn account_by_phone(&self, phone: &str) -> Result<Account> {
+        let account = self.accounts.get(phone).ok_or(Error::UnknownAccount)?;
+        Ok(Account {
+            jid: Jid::new(phone, Server::User)?,
+            lid: Jid::new(&account.lid_user, Server::Lid)?,
+        })
+    }
+
+    /// The ids of the devices of the account with this phone number that are not removed.
+    pub(crate) fn live_devices(&self, phone: &str) -> Vec<DeviceRef> {
+        self.accounts.get(phone).map_or_else(Vec::new, |account| {
+            account
+                .devices
+                .iter()
+                .filter(|(_, record)| !record.removed)
+                .map(|(id, _)| DeviceRef {
+                    phone: phone.to_owned(),
+                    device: *id,
+                })
+                .collect()
         })
     }
 

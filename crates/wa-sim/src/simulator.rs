@@ -9,9 +9,13 @@ use rand_core::SeedableRng as _;
 use wa_binary::Jid;
 use wa_noise::{CertChainBuilder, KeyPair, PrivateKey, PublicKey};
 
+use crate::clock::{Clock, ManualClock, SystemClock};
 use crate::error::Result;
+use crate::faults::Faults;
 use crate::groups::{AddressingMode, GroupInfo, Groups, NewGroup};
+use crate::hub::Hub;
 use crate::registry::{Account, DeviceInfo, DeviceRegistration, Registry};
+use crate::routing::Ledger;
 
 /// How long before "now" the certificates become valid (tolerates client clock skew).
 const CERT_VALID_BEFORE_SECS: u64 = 24 * 60 * 60;
@@ -29,6 +33,7 @@ pub(crate) struct Shared {
     root_public: PublicKey,
     pub(crate) server_static: KeyPair,
     pub(crate) cert_chain: Vec<u8>,
+    pub(crate) clock: Arc<dyn Clock>,
     state: Mutex<State>,
 }
 
@@ -36,20 +41,31 @@ pub(crate) struct State {
     pub(crate) rng: ChaCha20Rng,
     pub(crate) registry: Registry,
     pub(crate) groups: Groups,
+    pub(crate) hub: Hub,
+    pub(crate) ledger: Ledger,
+    pub(crate) faults: Faults,
 }
 
 impl Simulator {
-    /// A simulator whose keys, accounts and LIDs all derive from `seed`; its certificates are
-    /// valid from a day before the current time to a year after it.
+    /// A simulator whose keys, accounts and LIDs all derive from `seed`, on the system clock;
+    /// its certificates are valid from a day before the current time to a year after it.
     #[must_use]
     pub fn new(seed: u64) -> Self {
-        Self::with_time(seed, unix_now())
+        Self::with_clock(seed, Arc::new(SystemClock))
     }
 
-    /// As [`new`](Self::new), with the certificates' validity centred on `now` (unix seconds)
-    /// instead of the system clock.
+    /// As [`new`](Self::new), on a [`ManualClock`] stopped at `now` (unix seconds): every
+    /// server timestamp is `now` until the clock is moved.
     #[must_use]
     pub fn with_time(seed: u64, now: u64) -> Self {
+        Self::with_clock(seed, Arc::new(ManualClock::new(now)))
+    }
+
+    /// As [`new`](Self::new), with server timestamps (acks, messages, group creation) and the
+    /// certificates' validity taken from `clock`.
+    #[must_use]
+    pub fn with_clock(seed: u64, clock: Arc<dyn Clock>) -> Self {
+        let now = clock.now();
         let mut rng = ChaCha20Rng::seed_from_u64(seed);
         let root = PrivateKey::generate(&mut rng);
         let intermediate = KeyPair::generate(&mut rng);
@@ -65,10 +81,14 @@ impl Simulator {
                 root_public: root.public_key(),
                 server_static,
                 cert_chain,
+                clock,
                 state: Mutex::new(State {
                     rng,
                     registry: Registry::default(),
                     groups: Groups::default(),
+                    hub: Hub::default(),
+                    ledger: Ledger::default(),
+                    faults: Faults::default(),
                 }),
             }),
         }
@@ -152,11 +172,13 @@ impl Simulator {
         participants: &[Jid],
         addressing: AddressingMode,
     ) -> Result<Jid> {
+        let now = self.shared.clock.now();
         let mut state = self.shared.lock();
         let State {
             rng,
             registry,
             groups,
+            ..
         } = &mut *state;
         let spec = NewGroup {
             subject,
@@ -164,7 +186,7 @@ impl Simulator {
             participants,
             addressing,
         };
-        groups.create(registry, rng, unix_now(), &spec)
+        groups.create(registry, rng, now, &spec)
     }
 
     /// What the server holds about a group, if it exists.

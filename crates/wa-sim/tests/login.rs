@@ -432,19 +432,18 @@ async fn unsupported_iq_gets_501_and_the_connection_stays_usable() {
         .with_attr("type", "set")
         .with_attr("xmlns", "encrypt");
     assert_eq!(error_code(&iq(&mut conn, empty).await).unwrap().0, "501");
-    // Unsupported non-IQ stanzas get a negative ack.
+    // Unsupported non-IQ stanzas (calls are not simulated) get a negative ack.
     conn.send(
-        &Node::new("message")
+        &Node::new("call")
             .with_attr("id", "3EB0AAAA")
-            .with_attr("to", "15550002222@s.whatsapp.net")
-            .with_attr("type", "text"),
+            .with_attr("to", "15550002222@s.whatsapp.net"),
     )
     .await
     .unwrap();
     let ack = recv(&mut conn).await;
     assert_eq!(ack.tag(), "ack");
     assert_eq!(ack.attr_str("id"), Some("3EB0AAAA"));
-    assert_eq!(ack.attr_str("class"), Some("message"));
+    assert_eq!(ack.attr_str("class"), Some("call"));
     assert_eq!(ack.attr_str("error"), Some("501"));
     assert_eq!(server_count(&mut conn).await, 0, "still serving");
 }
