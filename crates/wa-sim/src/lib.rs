@@ -21,7 +21,9 @@
 //! * groups ([`Simulator::create_group`], [`Simulator::group`], [`Simulator::set_admin`]) with
 //!   phone-number or LID addressing, their metadata IQ (`w:g2` `<query request="interactive"/>`,
 //!   `403 forbidden` for non-members, `404 item-not-found` for unknown groups), and
-//!   [`participant_hash`], the `phash` of a group's device list.
+//!   [`participant_hash`], the `phash` of a group's device list;
+//! * an HTTP control API under `/sim/` on the same port (JSON: accounts, groups, devices, info;
+//!   [`RunningSimulator::control_url`]), so tools in any language can script it.
 //!
 //! `DeviceKeys` (a device's private keys, for tests and demo clients) exists only with the
 //! `test-util` feature.
@@ -61,6 +63,7 @@ mod connection;
 mod device_keys;
 mod error;
 mod groups;
+mod http;
 mod iq;
 mod login_payload;
 mod registry;
