@@ -13,7 +13,7 @@ use wa_signal::keys::DJB_TYPE;
 use super::error::ApiError;
 
 /// A JSON request body. Unlike axum's `Json` it ignores `Content-Type` (so `curl -d` works
-/// without `-H`), reads an empty body as `{}`, and answers every failure with a 400 (or the body
+/// without `-H`), reads an empty body as `{}`, takes only objects, and answers every failure with a 400 (or the body
 /// limit's 413) in the API's error shape.
 #[derive(Debug)]
 pub(crate) struct JsonBody<T>(pub(crate) T);
@@ -31,10 +31,16 @@ where
             .map_err(|rejection| {
                 ApiError::new(rejection.status(), "invalid_body", rejection.body_text())
             })?;
-        let text: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
-            b"{}"
-        } else {
-            &bytes
+        let text: &[u8] = match bytes.iter().find(|byte| !byte.is_ascii_whitespace()) {
+            None => b"{}",
+            Some(b'{') => &bytes,
+            // serde would also read a struct from an array; the API takes objects only.
+            Some(_) => {
+                return Err(ApiError::bad_request(
+                    "invalid_json",
+                    "the body must be a JSON object",
+                ))
+            }
         };
         serde_json::from_slice(text)
             .map(Self)
