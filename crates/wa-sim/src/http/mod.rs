@@ -1,11 +1,15 @@
 //! The control API under `/sim/`, served on the WebSocket's port: JSON over HTTP/1.1 so tools in
 //! any language can script the simulator.
 //!
-//! Each TCP connection is sniffed first ([`sniff`]): WebSocket clients go to the WhatsApp
+//! Each TCP connection is sniffed first ([`sniff()`]): WebSocket clients go to the WhatsApp
 //! transport, the rest to this module's axum router on a hyper HTTP/1 connection (keep-alive
 //! allowed). Every route is one small handler over the [`Simulator`] API; errors answer
 //! `{"error": {"code", "message"}}` with 400 for bad input, 404 for unknown things and 409 for
 //! conflicts.
+//!
+//! A new route is one handler file (request struct with `deny_unknown_fields`, read through
+//! [`extract::JsonBody`] and [`extract::JidPath`] so bad input stays a 400 in this shape,
+//! simulator errors converted by `?` through [`ApiError`]'s `From<Error>`) and one `.route` line.
 //!
 //! | route | body | answer |
 //! | --- | --- | --- |
