@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
-use wa_binary::Node;
+use wa_binary::{Jid, Node, Server};
 use wa_transport::{NodeSender, ServerConnection};
 
 use crate::faults::{MessageFault, StreamErrorKind};
@@ -101,10 +101,13 @@ async fn serve_device(
     let (tx, rx) = mpsc::unbounded_channel();
     // `<success>` goes first; whatever waited for the device follows it.
     let _ = tx.send(Outbound::Node(success));
-    let connection_id = {
+    let (connection_id, waited) = {
         let replaced = StreamErrorKind::Conflict.to_node();
         shared.lock().hub.attach(device, tx.clone(), replaced)
     };
+    // After what waited, `<ib><offline count/></ib>` says the backlog is over: Baileys holds
+    // its events until it arrives.
+    let _ = tx.send(Outbound::Node(offline_done(waited)));
     let mut writer = tokio::spawn(write_loop(sender, rx));
     let outcome = loop {
         tokio::select! {
@@ -132,6 +135,15 @@ async fn serve_device(
         writer.abort();
     }
     outcome
+}
+
+/// `<ib from="s.whatsapp.net"><offline count=N/></ib>`.
+fn offline_done(count: usize) -> Node<'static> {
+    Node::new("ib")
+        .with_attr("from", Jid::server_only(Server::User))
+        .with_children(vec![
+            Node::new("offline").with_attr("count", count.to_string())
+        ])
 }
 
 /// Handles one stanza; returns false when the connection must stop reading (a fault closed

@@ -61,13 +61,14 @@ impl Hub {
     /// Makes `tx` the device's current connection and sends it everything waiting for it:
     /// first what it was sent before and never acknowledged, then what queued while it was
     /// away. A connection the device already had is told `replaced` (the stanza given) and
-    /// closed, as the real server does when the same device logs in twice.
+    /// closed, as the real server does when the same device logs in twice. Returns the
+    /// connection's id and how many stanzas were waiting.
     pub(crate) fn attach(
         &mut self,
         device: &DeviceRef,
         tx: OutboundTx,
         replaced: Node<'static>,
-    ) -> ConnectionId {
+    ) -> (ConnectionId, usize) {
         self.next_connection += 1;
         let id = ConnectionId(self.next_connection);
         if let Some(old) = self.online.remove(device) {
@@ -77,13 +78,14 @@ impl Hub {
         let mailbox = self.mailboxes.entry(device.clone()).or_default();
         let mut waiting: Vec<Parcel> = mailbox.unacknowledged.drain(..).collect();
         waiting.extend(mailbox.pending.drain(..));
+        let count = waiting.len();
         for parcel in waiting {
             if tx.send(Outbound::Node(parcel.node.clone())).is_ok() && parcel.ack_id.is_some() {
                 mailbox.unacknowledged.push(parcel);
             }
         }
         self.online.insert(device.clone(), Link { id, tx });
-        id
+        (id, count)
     }
 
     /// The connection `id` of `device` ended. What it was sent and never acknowledged is kept
@@ -186,7 +188,8 @@ mod tests {
         hub.deliver(&device(1), message("a"), Some("a".into()));
         hub.deliver(&device(1), message("b"), Some("b".into()));
         let (tx, mut rx) = mpsc::unbounded_channel();
-        hub.attach(&device(1), tx, Node::new("stream:error"));
+        let (_, waiting) = hub.attach(&device(1), tx, Node::new("stream:error"));
+        assert_eq!(waiting, 2);
         assert_eq!(drain(&mut rx), ["a", "b"]);
         hub.deliver(&device(1), message("c"), Some("c".into()));
         assert_eq!(drain(&mut rx), ["c"]);
@@ -197,7 +200,7 @@ mod tests {
     fn unacknowledged_messages_are_resent_after_reconnect_acknowledged_ones_are_not() {
         let mut hub = Hub::default();
         let (tx, mut rx) = mpsc::unbounded_channel();
-        let first = hub.attach(&device(1), tx, Node::new("stream:error"));
+        let (first, _) = hub.attach(&device(1), tx, Node::new("stream:error"));
         hub.deliver(&device(1), message("a"), Some("a".into()));
         hub.deliver(&device(1), message("b"), Some("b".into()));
         hub.deliver(&device(1), Node::new("receipt").with_attr("id", "r"), None);
@@ -215,7 +218,7 @@ mod tests {
     fn a_second_login_replaces_the_first_connection() {
         let mut hub = Hub::default();
         let (old_tx, mut old_rx) = mpsc::unbounded_channel();
-        let old = hub.attach(&device(1), old_tx, Node::new("stream:error"));
+        let (old, _) = hub.attach(&device(1), old_tx, Node::new("stream:error"));
         let (new_tx, mut new_rx) = mpsc::unbounded_channel();
         hub.attach(&device(1), new_tx, Node::new("stream:error"));
         assert_eq!(drain(&mut old_rx), ["close"]);

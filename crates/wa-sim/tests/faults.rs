@@ -22,7 +22,7 @@ use wa_sim::{
 use wa_transport::ClientConnection;
 
 mod common;
-use common::{assert_closed, connect_with, login, recv};
+use common::{assert_closed, assert_quiet, connect_with, login, recv};
 
 struct Device {
     info: DeviceInfo,
@@ -78,11 +78,6 @@ fn message(p: &Pair, id: &str) -> Node<'static> {
                     .with_attr("type", "msg")
                     .with_bytes(id.as_bytes().to_vec())]),
         ])])
-}
-
-async fn assert_quiet(conn: &mut ClientConnection) {
-    let next = tokio::time::timeout(Duration::from_millis(300), conn.recv()).await;
-    assert!(next.is_err(), "unexpected stanza: {next:?}");
 }
 
 async fn wait_offline(sim: &Simulator, device: &Jid) {

@@ -22,7 +22,7 @@ use wa_sim::{
 use wa_transport::ClientConnection;
 
 mod common;
-use common::{login, recv};
+use common::{assert_quiet, login, recv, recv_any};
 
 /// A companion device registered on an account, with its keys to log in.
 struct Device {
@@ -73,12 +73,6 @@ fn payload_of(message: &Node<'_>, kind: &str) -> Vec<u8> {
         .and_then(Node::bytes)
         .map(<[u8]>::to_vec)
         .unwrap_or_else(|| panic!("no {kind} enc in {message:?}"))
-}
-
-/// Asserts nothing arrives within a short while.
-async fn assert_quiet(conn: &mut ClientConnection) {
-    let next = tokio::time::timeout(Duration::from_millis(300), conn.recv()).await;
-    assert!(next.is_err(), "unexpected stanza: {next:?}");
 }
 
 struct Chat {
@@ -456,4 +450,31 @@ async fn a_pn_group_message_fans_out_by_sender_key() {
 #[tokio::test]
 async fn a_lid_group_message_uses_lid_participants() {
     group_round(AddressingMode::Lid).await;
+}
+
+#[tokio::test]
+async fn the_backlog_ends_with_ib_offline_and_its_count() {
+    let c = chat().await;
+    let mut a1 = connect(&c.running, &c.alice1).await;
+    let ib = recv_any(&mut a1).await;
+    assert_eq!(ib.tag(), "ib");
+    assert_eq!(
+        ib.child("offline").and_then(|o| o.attr_str("count")),
+        Some("0")
+    );
+    a1.send(&direct("3EB0IB", &c.bob.jid, &[(&c.bob1.info.jid, b"m")]))
+        .await
+        .unwrap();
+    recv(&mut a1).await;
+    let mut b1 = connect(&c.running, &c.bob1).await;
+    assert_eq!(recv_any(&mut b1).await.attr_str("id"), Some("3EB0IB"));
+    let ib = recv_any(&mut b1).await;
+    assert_eq!(
+        ib.attr_jid("from"),
+        Some(Jid::parse("s.whatsapp.net").unwrap())
+    );
+    assert_eq!(
+        ib.child("offline").and_then(|o| o.attr_str("count")),
+        Some("1")
+    );
 }

@@ -43,8 +43,19 @@ pub(crate) async fn login(
     conn
 }
 
-/// The next node, within [`TIMEOUT`].
+/// The next node, within [`TIMEOUT`], skipping the `<ib><offline/></ib>` that ends each
+/// login's backlog (tests of it use [`recv_any`]).
 pub(crate) async fn recv(conn: &mut ClientConnection) -> Node<'static> {
+    loop {
+        let node = recv_any(conn).await;
+        if node.tag() != "ib" {
+            return node;
+        }
+    }
+}
+
+/// The next node, whatever it is, within [`TIMEOUT`].
+pub(crate) async fn recv_any(conn: &mut ClientConnection) -> Node<'static> {
     tokio::time::timeout(TIMEOUT, conn.recv())
         .await
         .expect("recv timed out")
@@ -52,14 +63,28 @@ pub(crate) async fn recv(conn: &mut ClientConnection) -> Node<'static> {
         .expect("a node, not a close")
 }
 
+/// Asserts nothing but `<ib>` arrives within a short while.
+pub(crate) async fn assert_quiet(conn: &mut ClientConnection) {
+    loop {
+        match tokio::time::timeout(Duration::from_millis(300), conn.recv()).await {
+            Err(_) => return,
+            Ok(Ok(Some(node))) if node.tag() == "ib" => {}
+            other => panic!("unexpected stanza: {other:?}"),
+        }
+    }
+}
+
 /// Asserts the server closes the connection next (clean close or closed socket).
 pub(crate) async fn assert_closed(conn: &mut ClientConnection) {
-    match tokio::time::timeout(TIMEOUT, conn.recv())
-        .await
-        .expect("recv timed out")
-    {
-        Ok(None) | Err(TransportError::Closed) => {}
-        other => panic!("expected the connection to close, got {other:?}"),
+    loop {
+        match tokio::time::timeout(TIMEOUT, conn.recv())
+            .await
+            .expect("recv timed out")
+        {
+            Ok(None) | Err(TransportError::Closed) => return,
+            Ok(Some(node)) if node.tag() == "ib" => {}
+            other => panic!("expected the connection to close, got {other:?}"),
+        }
     }
 }
 
