@@ -1,13 +1,16 @@
 //! `wa`: the engine's command line.
 //!
-//! Today it replays golden vectors: `wa fixtures verify FILE...`. The simulator (`wa sim`) and the
-//! gateway (`wa serve`) come with later issues.
+//! `wa fixtures verify FILE...` replays golden vectors; `wa sim` runs the local simulator
+//! (WebSocket and `/sim/` control API on one port). The gateway (`wa serve`) comes with a later
+//! issue.
 
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod sim;
 mod verify;
 
 #[derive(Debug, Parser)]
@@ -24,6 +27,13 @@ enum Command {
         #[command(subcommand)]
         command: FixturesCommand,
     },
+    /// Run the local WhatsApp-compatible simulator.
+    ///
+    /// Clients connect to its WebSocket URL and trust its root public key; tools drive it over
+    /// HTTP under /sim/ on the same port. It prints both, with example curl lines, then serves
+    /// until Ctrl-C.
+    #[command(after_help = sim::AFTER_HELP)]
+    Sim(sim::SimArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -43,5 +53,12 @@ fn main() -> ExitCode {
         Command::Fixtures {
             command: FixturesCommand::Verify { files },
         } => verify::run(&files),
+        Command::Sim(args) => match sim::run(&args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                let _ = writeln!(std::io::stderr(), "wa sim: {error:#}");
+                ExitCode::FAILURE
+            }
+        },
     }
 }

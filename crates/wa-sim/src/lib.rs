@@ -36,7 +36,9 @@
 //!   the sending device;
 //! * faults ([`Simulator::inject`] with a [`Fault`]: drops before or after routing, delayed or
 //!   withheld acks, stream errors, seeded random drops; [`Simulator::restart`]) and an
-//!   injectable [`Clock`] for every server timestamp.
+//!   injectable [`Clock`] for every server timestamp;
+//! * an HTTP control API under `/sim/` on the same port (JSON: accounts, groups, devices, info;
+//!   [`RunningSimulator::control_url`]), so tools in any language can script it.
 //!
 //! `DeviceKeys` (a device's private keys, for tests and demo clients) exists only with the
 //! `test-util` feature.
@@ -79,6 +81,7 @@ mod dispatch;
 mod error;
 mod faults;
 mod groups;
+mod http;
 mod hub;
 mod iq;
 mod login_payload;

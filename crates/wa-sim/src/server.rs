@@ -1,26 +1,32 @@
-//! The listening socket: an accept loop that serves each connection on its own task.
+//! The listening socket: an accept loop that serves each connection on its own task, as a
+//! WhatsApp WebSocket client or as a control-API (`/sim/`) client, told apart by the first bytes
+//! of its request.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use tokio::net::{TcpListener, ToSocketAddrs};
+use axum::Router;
+use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
 use tokio::task::{JoinHandle, JoinSet};
 use wa_noise::PublicKey;
 
 use crate::connection;
 use crate::error::Result;
+use crate::http::{self, Protocol};
 use crate::simulator::{Shared, Simulator};
 
 impl Simulator {
-    /// Binds `addr` (e.g. `127.0.0.1:0`) and serves WebSocket clients on it until the returned
-    /// handle is shut down or dropped. Needs a tokio runtime.
+    /// Binds `addr` (e.g. `127.0.0.1:0`) and serves WebSocket clients (`GET /ws/chat`) and the
+    /// HTTP control API (`/sim/`) on it until the returned handle is shut down or dropped.
+    /// Needs a tokio runtime.
     ///
     /// # Errors
     /// [`Error::Io`](crate::Error::Io) if the address cannot be bound.
     pub async fn listen(&self, addr: impl ToSocketAddrs) -> Result<RunningSimulator> {
         let listener = TcpListener::bind(addr).await?;
         let local_addr = listener.local_addr()?;
-        let task = tokio::spawn(accept_loop(listener, Arc::clone(&self.shared)));
+        let router = http::router(self.clone(), local_addr);
+        let task = tokio::spawn(accept_loop(listener, Arc::clone(&self.shared), router));
         tracing::debug!(%local_addr, "simulator listening");
         Ok(RunningSimulator {
             simulator: self.clone(),
@@ -30,7 +36,7 @@ impl Simulator {
     }
 }
 
-async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
+async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, router: Router) {
     // Dropping the set (when this task is aborted) aborts every connection task with it.
     let mut connections = JoinSet::new();
     loop {
@@ -38,13 +44,22 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
                     tracing::debug!(%peer, "connection accepted");
-                    connections.spawn(connection::serve(Arc::clone(&shared), stream));
+                    connections.spawn(route(Arc::clone(&shared), router.clone(), stream));
                 }
                 // Accept errors (e.g. too many open files) concern one attempt: keep serving.
                 Err(error) => tracing::debug!(%error, "accept failed"),
             },
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
         }
+    }
+}
+
+/// Hands one connection to the server its first bytes ask for.
+async fn route(shared: Arc<Shared>, router: Router, stream: TcpStream) {
+    match http::sniff(&stream).await {
+        Some(Protocol::WebSocket) => connection::serve(shared, stream).await,
+        Some(Protocol::Http) => http::serve(router, stream).await,
+        None => tracing::debug!("connection closed or silent before its request"),
     }
 }
 
@@ -66,7 +81,13 @@ impl RunningSimulator {
     /// The WebSocket URL clients connect to: `ws://ADDR/ws/chat`.
     #[must_use]
     pub fn url(&self) -> String {
-        format!("ws://{}/ws/chat", self.local_addr)
+        http::ws_url(self.local_addr)
+    }
+
+    /// The control API's base URL: `http://ADDR/sim/`.
+    #[must_use]
+    pub fn control_url(&self) -> String {
+        http::control_url(self.local_addr)
     }
 
     /// The root public key clients must trust.
