@@ -41,11 +41,7 @@ async fn run(shared: &Shared, stream: TcpStream) -> Result<(), ConnectionError> 
         .map_err(|_| ConnectionError::HandshakeTimeout)??;
     let payload = conn.client_payload();
     if payload.device_pairing_data.is_some() {
-        // Pairing (pair-device refs, QR scan, pair-success) is not implemented yet: say so with
-        // a stream error instead of leaving the client waiting.
-        tracing::debug!("registration attempt refused: pairing not implemented yet");
-        let error = Node::new("stream:error").with_attr("code", "501");
-        return reject(conn, &error).await;
+        return Ok(crate::pairing::serve_registration(shared, conn).await?);
     }
     let Some(username) = payload.username else {
         tracing::debug!("login without username refused");

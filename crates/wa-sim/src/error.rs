@@ -31,6 +31,22 @@ pub enum Error {
     /// A group subject must not be empty.
     #[error("empty group subject")]
     InvalidSubject,
+    /// The device id chosen for a new device is in use already.
+    #[error("device id taken")]
+    DeviceIdTaken,
+    /// A pairing QR string could not be parsed (see [`QrError`]).
+    #[error("invalid pairing QR: {0}")]
+    InvalidQr(#[from] QrError),
+    /// No connection is waiting to pair with this QR's ref: it was never issued, or the
+    /// connection that received it has closed (refs expire with their connection).
+    #[error("unknown or expired pairing ref")]
+    UnknownPairingRef,
+    /// The connection this QR belongs to was already scanned (it is paired or pairing).
+    #[error("this pairing QR was already scanned")]
+    PairingRefUsed,
+    /// The QR's Noise or identity key is not the one its connection presented.
+    #[error("the QR's keys do not match its connection")]
+    QrKeyMismatch,
     /// A device registration was refused (see [`RegistrationError`]).
     #[error("device registration refused: {0}")]
     Registration(#[from] RegistrationError),
@@ -52,6 +68,58 @@ pub enum RegistrationError {
     /// A prekey id does not fit in 3 bytes.
     #[error("prekey id out of range (3 bytes)")]
     PreKeyIdRange,
+    /// A field of the registration payload (`devicePairingData`) is missing.
+    #[error("registration field {0} missing")]
+    MissingField(&'static str),
+    /// A field of the registration payload has the wrong length.
+    #[error("registration field {field} must be {expected} bytes")]
+    FieldLength {
+        /// The field's name in `devicePairingData`.
+        field: &'static str,
+        /// Its required length.
+        expected: usize,
+    },
+    /// The key type is not 5 (Curve25519).
+    #[error("key type must be 5 (Curve25519)")]
+    KeyType,
+}
+
+/// Why a pairing QR string was refused. The expected form is
+/// `[https://wa.me/settings/linked_devices#]REF,NOISE,IDENTITY,ADV[,CLIENT_TYPE]`, the keys in
+/// standard base64.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum QrError {
+    /// Not 4 or 5 comma-separated fields.
+    #[error("expected 4 or 5 comma-separated fields, got {0}")]
+    FieldCount(usize),
+    /// The ref is empty.
+    #[error("empty ref")]
+    EmptyRef,
+    /// A key field is not valid standard base64.
+    #[error("{0} is not valid base64")]
+    Base64(QrField),
+    /// A key field does not decode to 32 bytes.
+    #[error("{0} must be 32 bytes")]
+    KeyLength(QrField),
+    /// The client type (fifth field) is not 1 or 2 ASCII letters or digits.
+    #[error("invalid client type")]
+    ClientType,
+}
+
+/// A base64 field of a pairing QR.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum QrField {
+    /// The client's Noise static public key.
+    #[error("the noise key")]
+    NoiseKey,
+    /// The client's Signal identity public key.
+    #[error("the identity key")]
+    IdentityKey,
+    /// The client's ADV secret (the HMAC key of `pair-success`).
+    #[error("the ADV secret")]
+    AdvSecret,
 }
 
 /// This crate's result type.

@@ -10,8 +10,12 @@
 //!   [`Simulator::register_device`], [`Simulator::remove_device`]);
 //! * [`Simulator::listen`]: a WebSocket server running the Noise responder
 //!   ([`wa_transport::accept`]), which answers a known device's login with `<success>` and an
-//!   unknown or removed one with `<failure reason="401"/>`; registration (pairing) is answered
-//!   `<stream:error code="501"/>` for now;
+//!   unknown or removed one with `<failure reason="401"/>`;
+//! * pairing: a client registering (`devicePairingData`) gets `pair-device` refs, a simulated
+//!   phone scans its QR ([`Simulator::scan`], on an existing account or a new one), the
+//!   client gets `pair-success` with an account-signed ADV identity, countersigns it, is
+//!   registered and told to reconnect (515); every companion has a signed identity
+//!   ([`Simulator::device_identity`]);
 //! * IQ handlers: ping, prekey count, prekey upload (validated: key sizes, 3-byte ids, the
 //!   signed prekey's signature), prekey bundle fetch by PN or LID device JID (consuming one
 //!   one-time prekey per device, per-user `404 item-not-found` for unknown devices), usync
@@ -81,6 +85,7 @@ mod http;
 mod hub;
 mod iq;
 mod login_payload;
+mod pairing;
 mod registry;
 mod routing;
 mod server;
@@ -89,7 +94,7 @@ mod simulator;
 pub use clock::{Clock, ManualClock, SystemClock};
 #[cfg(feature = "test-util")]
 pub use device_keys::DeviceKeys;
-pub use error::{Error, RegistrationError, Result};
+pub use error::{Error, QrError, QrField, RegistrationError, Result};
 pub use faults::{Fault, StreamErrorKind};
 pub use groups::{participant_hash, AddressingMode, GroupInfo, GroupParticipant, ParticipantRole};
 pub use login_payload::login_payload;

@@ -110,6 +110,8 @@ struct DeviceRecord {
     registration: DeviceRegistration,
     pre_keys: BTreeMap<PreKeyId, PublicKey>,
     removed: bool,
+    /// `ADVSignedDeviceIdentity` (details, account signature key and signature) as encoded.
+    adv_identity: Vec<u8>,
 }
 
 #[derive(Debug)]
@@ -169,21 +171,37 @@ impl Registry {
         Ok(account)
     }
 
-    /// Registers a companion device on `account` (its PN or LID JID) under the next free id.
+    /// The lowest companion device id of `account` (PN or LID JID) that is neither used nor in
+    /// `reserved` (ids promised to pairings in progress).
+    pub(crate) fn free_device_id(&self, account: &Jid, reserved: &[u16]) -> Result<u16> {
+        let record = self
+            .accounts
+            .get(self.phone_of(account)?)
+            .ok_or(Error::UnknownAccount)?;
+        (1..=MAX_DEVICE_ID)
+            .find(|id| !record.devices.contains_key(id) && !reserved.contains(id))
+            .ok_or(Error::TooManyDevices)
+    }
+
+    /// Registers a companion device on `account` (its PN or LID JID) under device id `id`
+    /// (from [`free_device_id`](Self::free_device_id)), with its encoded ADV signed identity.
     pub(crate) fn register_device(
         &mut self,
         account: &Jid,
+        id: u16,
         registration: DeviceRegistration,
+        adv_identity: Vec<u8>,
     ) -> Result<DeviceInfo> {
-        validate_signed_pre_key(&registration.identity_key, &registration.signed_pre_key)?;
-        for pre_key in &registration.pre_keys {
-            check_pre_key_id(pre_key.id.0)?;
-        }
+        validate_registration(&registration)?;
         let phone = self.phone_of(account)?.to_owned();
         let record = self.accounts.get_mut(&phone).ok_or(Error::UnknownAccount)?;
-        let id = (1..=MAX_DEVICE_ID)
-            .find(|id| !record.devices.contains_key(id))
-            .ok_or(Error::TooManyDevices)?;
+        if id > MAX_DEVICE_ID {
+            return Err(Error::TooManyDevices);
+        }
+        // Device 0 is the primary phone's.
+        if id == 0 || record.devices.contains_key(&id) {
+            return Err(Error::DeviceIdTaken);
+        }
         let pre_keys = registration
             .pre_keys
             .iter()
@@ -195,9 +213,18 @@ impl Registry {
                 registration,
                 pre_keys,
                 removed: false,
+                adv_identity,
             },
         );
         self.device_info(&DeviceRef { phone, device: id })
+    }
+
+    /// The encoded ADV signed identity of a device (PN or LID device JID).
+    pub(crate) fn adv_identity(&self, device: &Jid) -> Result<Vec<u8>> {
+        Ok(self
+            .device_record(&self.device_ref(device)?)?
+            .adv_identity
+            .clone())
     }
 
     /// Marks a device removed: later logins get `<failure reason="401"/>`.
@@ -434,6 +461,17 @@ fn validate_phone(phone: &str) -> Result<()> {
     } else {
         Err(Error::InvalidPhone)
     }
+}
+
+/// Checks a registration's signed prekey (signature, id) and one-time prekey ids.
+pub(crate) fn validate_registration(
+    registration: &DeviceRegistration,
+) -> Result<(), RegistrationError> {
+    validate_signed_pre_key(&registration.identity_key, &registration.signed_pre_key)?;
+    registration
+        .pre_keys
+        .iter()
+        .try_for_each(|pre_key| check_pre_key_id(pre_key.id.0))
 }
 
 fn check_pre_key_id(id: u32) -> Result<(), RegistrationError> {

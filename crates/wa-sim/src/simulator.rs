@@ -14,6 +14,7 @@ use crate::error::Result;
 use crate::faults::Faults;
 use crate::groups::{AddressingMode, GroupInfo, Groups, NewGroup};
 use crate::hub::Hub;
+use crate::pairing::Pairings;
 use crate::registry::{Account, DeviceInfo, DeviceRegistration, Registry};
 use crate::routing::Ledger;
 
@@ -44,6 +45,7 @@ pub(crate) struct State {
     pub(crate) hub: Hub,
     pub(crate) ledger: Ledger,
     pub(crate) faults: Faults,
+    pub(crate) pairing: Pairings,
 }
 
 impl Simulator {
@@ -89,6 +91,7 @@ impl Simulator {
                     hub: Hub::default(),
                     ledger: Ledger::default(),
                     faults: Faults::default(),
+                    pairing: Pairings::default(),
                 }),
             }),
         }
@@ -118,7 +121,8 @@ impl Simulator {
     }
 
     /// Registers a companion device (already paired) on `account` (its PN or LID JID) and
-    /// returns it; it gets the lowest free device id from 1.
+    /// returns it; it gets the lowest free device id from 1 and an account-signed identity
+    /// ([`device_identity`](Self::device_identity)).
     ///
     /// # Errors
     /// [`Error::UnknownAccount`](crate::Error::UnknownAccount),
@@ -129,10 +133,8 @@ impl Simulator {
         account: &Jid,
         registration: DeviceRegistration,
     ) -> Result<DeviceInfo> {
-        self.shared
-            .lock()
-            .registry
-            .register_device(account, registration)
+        let now = self.shared.clock.now();
+        crate::pairing::register_signed_device(&mut self.shared.lock(), account, registration, now)
     }
 
     /// Removes a device (PN or LID device JID): its next login fails with reason 401.

@@ -389,7 +389,7 @@ async fn removed_device_gets_failure_401() {
 }
 
 #[tokio::test]
-async fn registration_is_refused_with_a_stream_error_for_now() {
+async fn a_registration_payload_without_keys_gets_failure_400() {
     let setup = setup(0).await;
     let payload = ClientPayload {
         passive: Some(false),
@@ -403,9 +403,10 @@ async fn registration_is_refused_with_a_stream_error_for_now() {
         &payload,
     )
     .await;
-    let error = recv(&mut conn).await;
-    assert_eq!(error.tag(), "stream:error");
-    assert_eq!(error.attr_str("code"), Some("501"));
+    // Pairing itself is tested in tests/pairing.rs.
+    let failure = recv(&mut conn).await;
+    assert_eq!(failure.tag(), "failure");
+    assert_eq!(failure.attr_str("reason"), Some("400"));
     assert_closed(&mut conn).await;
 }
 

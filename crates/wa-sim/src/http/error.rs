@@ -79,6 +79,16 @@ impl From<Error> for ApiError {
             Error::Registration(RegistrationError::PreKeyIdRange) => {
                 (StatusCode::BAD_REQUEST, "prekey_id_range")
             }
+            Error::Registration(
+                RegistrationError::MissingField(_)
+                | RegistrationError::FieldLength { .. }
+                | RegistrationError::KeyType,
+            ) => (StatusCode::BAD_REQUEST, "bad_registration"),
+            Error::InvalidQr(_) => (StatusCode::BAD_REQUEST, "invalid_qr"),
+            Error::QrKeyMismatch => (StatusCode::BAD_REQUEST, "qr_key_mismatch"),
+            Error::UnknownPairingRef => (StatusCode::NOT_FOUND, "unknown_pairing_ref"),
+            Error::PairingRefUsed => (StatusCode::CONFLICT, "pairing_ref_used"),
+            Error::DeviceIdTaken => (StatusCode::CONFLICT, "device_id_taken"),
             Error::PhoneTaken => (StatusCode::CONFLICT, "phone_taken"),
             Error::TooManyDevices => (StatusCode::CONFLICT, "too_many_devices"),
             Error::UnknownAccount => (StatusCode::NOT_FOUND, "unknown_account"),

@@ -1,0 +1,73 @@
+//! Signed device identities for every companion: a paired device gets the one its
+//! `pair-success` carried, a device registered directly through
+//! [`Simulator::register_device`] gets one made the same way at registration, and
+//! [`Simulator::device_identity`] hands either out (for clients that log in as a
+//! pre-registered device and must present it in their `pkmsg` stanzas).
+
+use prost::Message as _;
+use wa_binary::Jid;
+use wa_proto::adv::AdvSignedDeviceIdentity;
+
+use super::adv::account_signed_identity;
+use super::signer::account_signing_key;
+use crate::error::Result;
+use crate::registry::{validate_registration, Account, DeviceInfo, DeviceRegistration};
+use crate::simulator::{Simulator, State};
+
+/// A new companion of `account`: its device id (the lowest free one, skipping ids promised to
+/// pairings in progress) and its account-signed identity, with key index = device id (the
+/// `key-index` usync lists) and timestamp `now`.
+pub(crate) fn sign_new_device(
+    state: &mut State,
+    account: &Account,
+    registration: &DeviceRegistration,
+    now: u64,
+) -> Result<(u16, AdvSignedDeviceIdentity)> {
+    let reserved = state.pairing.pending.reserved_ids(account.jid.user());
+    let device_id = state.registry.free_device_id(&account.jid, &reserved)?;
+    let signer = account_signing_key(state, account);
+    let signed = account_signed_identity(
+        &signer,
+        &registration.identity_key,
+        u32::from(device_id),
+        now,
+        &mut state.rng,
+    );
+    Ok((device_id, signed))
+}
+
+/// Registers an already-paired companion on `account` (PN or LID JID) with a freshly signed
+/// identity: what [`Simulator::register_device`] does.
+pub(crate) fn register_signed_device(
+    state: &mut State,
+    account: &Jid,
+    registration: DeviceRegistration,
+    now: u64,
+) -> Result<DeviceInfo> {
+    // Checked before anything is drawn from the RNG, so a refused registration leaves the
+    // seeded sequence alone.
+    validate_registration(&registration)?;
+    let account = state.registry.account(account)?;
+    let (device_id, signed) = sign_new_device(state, &account, &registration, now)?;
+    state.registry.register_device(
+        &account.jid,
+        device_id,
+        registration,
+        signed.encode_to_vec(),
+    )
+}
+
+impl Simulator {
+    /// The encoded `ADVSignedDeviceIdentity` of a companion device (PN or LID device JID):
+    /// details (raw id, timestamp, key index = device id, E2EE), the account signature key and
+    /// the account signature over `[6, 0] || details || device identity key`. It has no
+    /// device signature: the device adds its own (`[6, 1] || details || device identity key ||
+    /// account signature key`) before sending it in a `pkmsg` stanza.
+    ///
+    /// # Errors
+    /// [`Error::UnknownAccount`](crate::Error::UnknownAccount),
+    /// [`Error::UnknownDevice`](crate::Error::UnknownDevice).
+    pub fn device_identity(&self, device: &Jid) -> Result<Vec<u8>> {
+        self.shared.lock().registry.adv_identity(device)
+    }
+}
