@@ -1,0 +1,8 @@
+//! The phone module's tests: two or three phones on a fake server that fans stanzas out by
+//! hand.
+
+#![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
+
+mod direct;
+mod group;
+mod harness;
