@@ -1,7 +1,7 @@
 //! How a simulated phone misbehaves on demand.
 
 /// Scripted faults of a simulated phone. Going offline is the router's business; forgetting
-/// sessions is [`lose_sessions`](super::Phone::lose_sessions).
+/// every session and sender key is a separate one-shot operation on the phone.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Behaviour {

@@ -197,7 +197,7 @@ mod tests {
         let admin = compose(
             &group,
             &Outgoing::Revoke {
-                target: TargetKey::theirs("3EB0BB", author.clone()),
+                target: TargetKey::theirs("3EB0BB", author),
             },
             0,
         );

@@ -34,7 +34,7 @@ mod sent_log;
 mod tests;
 
 use std::collections::{HashMap, HashSet};
-use std::fmt;
+use std::fmt::{self, Write as _};
 
 use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng as _};
@@ -259,7 +259,8 @@ impl Phone {
         let mut id = String::with_capacity(22);
         id.push_str("3EB0");
         for byte in bytes {
-            id.push_str(&format!("{byte:02X}"));
+            // Writing to a String cannot fail.
+            let _ = write!(id, "{byte:02X}");
         }
         id
     }

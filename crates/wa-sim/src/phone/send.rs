@@ -80,7 +80,7 @@ impl Phone {
                     participants.push(to_node(device, enc));
                 }
                 Err(error) => {
-                    tracing::debug!(%device, %error, "phone could not encrypt for device")
+                    tracing::debug!(%device, %error, "phone could not encrypt for device");
                 }
             }
         }
@@ -134,14 +134,11 @@ impl Phone {
             match self.encrypt_for(dir, &device, &skdm_plaintext, None) {
                 Ok(encrypted) => {
                     let enc = enc_node(&encrypted, composed.hide_decrypt_failure(), None);
-                    participants.push(to_node(device.clone(), enc));
-                    self.sender_key_holders
-                        .entry(group.clone())
-                        .or_default()
-                        .insert(device);
+                    self.note_sender_key_holder(group, &device);
+                    participants.push(to_node(device, enc));
                 }
                 Err(error) => {
-                    tracing::debug!(%device, %error, "phone could not send its sender key")
+                    tracing::debug!(%device, %error, "phone could not send its sender key");
                 }
             }
         }

@@ -33,7 +33,7 @@ fn pn_group_sends_the_sender_key_once_then_only_skmsg() {
         enc_types(&first),
         vec![
             (bob_pn.clone(), "pkmsg".to_owned()),
-            (carol_pn.clone(), "pkmsg".to_owned())
+            (carol_pn, "pkmsg".to_owned())
         ]
     );
     assert_eq!(skmsg_count(&first), 1);
@@ -123,7 +123,7 @@ fn admin_revoke_and_group_reactions_are_recorded() {
         alice,
         &group,
         Outgoing::Revoke {
-            target: TargetKey::theirs(spam.clone(), carol_pn.clone()),
+            target: TargetKey::theirs(spam.clone(), carol_pn),
         },
     );
     assert_eq!(
