@@ -53,6 +53,19 @@ pub enum Error {
     /// A JID could not be built (a bug: the simulator makes its own users).
     #[error("invalid JID: {0}")]
     Jid(#[from] wa_binary::JidError),
+    /// A stanza given to a simulated phone could not be read (says what was wrong, never the
+    /// contents).
+    #[error("malformed stanza for a simulated phone: {0}")]
+    MalformedStanza(&'static str),
+    /// A simulated phone can only send to a user (PN or LID JID) or a group.
+    #[error("a simulated phone can only send to a user or a group")]
+    UnsupportedChat,
+    /// A simulated phone could not encrypt a message for any device of the recipient.
+    #[error("no device of the recipient could be reached")]
+    NoReachableDevice,
+    /// A Signal operation of a simulated phone failed (the error names no key material).
+    #[error("signal: {0}")]
+    Signal(#[from] wa_signal::Error),
     /// Binding or accepting on the listening socket failed.
     #[error("socket error: {0}")]
     Io(#[from] std::io::Error),

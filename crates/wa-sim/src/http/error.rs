@@ -96,6 +96,13 @@ impl From<Error> for ApiError {
             Error::UnknownParticipant(_) => (StatusCode::NOT_FOUND, "unknown_participant"),
             Error::UnknownGroup => (StatusCode::NOT_FOUND, "unknown_group"),
             Error::NotInGroup => (StatusCode::NOT_FOUND, "not_in_group"),
+            Error::UnsupportedChat => (StatusCode::BAD_REQUEST, "unsupported_chat"),
+            Error::NoReachableDevice => (StatusCode::CONFLICT, "no_reachable_device"),
+            // A simulated device could not encrypt or parse: the simulator's own state, not
+            // the request.
+            Error::MalformedStanza(_) | Error::Signal(_) => {
+                (StatusCode::INTERNAL_SERVER_ERROR, "simulated_device_error")
+            }
             // Neither comes from a caller's input: a JID the simulator built, or a socket.
             Error::Jid(_) | Error::Io(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         };
