@@ -2,13 +2,11 @@
 //! router, and what routing produced is delivered (to connections, mailboxes, or simulated
 //! devices).
 
-use std::collections::VecDeque;
-
 use wa_binary::{Jid, Node, Server};
 
 use crate::iq::handle_iq;
 use crate::registry::DeviceRef;
-use crate::routing::{self, Delivery, Routed};
+use crate::routing::{self, Routed};
 use crate::simulator::State;
 
 impl State {
@@ -43,26 +41,21 @@ impl State {
             "presence" | "chatstate" => return None,
             _ => return unsupported_stanza(stanza),
         };
-        self.apply(device, routed)
+        self.apply(device, routed, now)
     }
 
     /// Records what `from` acknowledged, delivers what routing produced, and returns the reply.
-    pub(crate) fn apply(&mut self, from: &DeviceRef, routed: Routed) -> Option<Node<'static>> {
+    pub(crate) fn apply(
+        &mut self,
+        from: &DeviceRef,
+        routed: Routed,
+        now: u64,
+    ) -> Option<Node<'static>> {
         for id in &routed.acknowledged {
             self.hub.acknowledge(from, id);
         }
-        self.dispatch(routed.deliveries);
+        self.dispatch(routed.deliveries, now);
         routed.reply
-    }
-
-    /// Delivers stanzas to their devices: online connections get them now, offline ones when
-    /// they log in.
-    pub(crate) fn dispatch(&mut self, deliveries: Vec<Delivery>) {
-        let mut queue: VecDeque<Delivery> = deliveries.into();
-        while let Some(delivery) = queue.pop_front() {
-            self.hub
-                .deliver(&delivery.to, delivery.node, delivery.ack_id);
-        }
     }
 }
 

@@ -47,6 +47,9 @@ pub enum Error {
     /// The QR's Noise or identity key is not the one its connection presented.
     #[error("the QR's keys do not match its connection")]
     QrKeyMismatch,
+    /// The server refused a simulated device's message (the `error` code of its `<ack>`).
+    #[error("message refused by the server (code {0})")]
+    Refused(String),
     /// A device registration was refused (see [`RegistrationError`]).
     #[error("device registration refused: {0}")]
     Registration(#[from] RegistrationError),

@@ -121,6 +121,21 @@ impl Hub {
         }
     }
 
+    /// Takes everything waiting for a device (for a simulated device coming online, which
+    /// processes it at once).
+    pub(crate) fn take_waiting(&mut self, device: &DeviceRef) -> Vec<Node<'static>> {
+        self.mailboxes
+            .remove(device)
+            .map_or_else(Vec::new, |mailbox| {
+                mailbox
+                    .unacknowledged
+                    .into_iter()
+                    .chain(mailbox.pending)
+                    .map(|parcel| parcel.node)
+                    .collect()
+            })
+    }
+
     /// The device acknowledged message `id`: it will not be re-sent.
     pub(crate) fn acknowledge(&mut self, device: &DeviceRef, id: &str) {
         if let Some(mailbox) = self.mailboxes.get_mut(device) {

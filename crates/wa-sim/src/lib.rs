@@ -87,6 +87,7 @@ mod iq;
 mod login_payload;
 mod pairing;
 mod phone;
+mod phones;
 mod registry;
 mod routing;
 mod server;

@@ -10,6 +10,7 @@ use wa_signal::keys::serialize_public_key;
 use wa_signal::{IdentityKey, PreKeyId, RegistrationId, SignedPreKeyId};
 
 use crate::error::{Error, RegistrationError, Result};
+use crate::phone::PhoneKeys;
 
 /// Largest id that fits the 3 bytes stanzas give prekey ids.
 pub(crate) const MAX_PREKEY_ID: u32 = 0x00FF_FFFF;
@@ -107,7 +108,11 @@ pub(crate) struct DeviceRef {
 
 #[derive(Debug)]
 struct DeviceRecord {
+    /// For the simulated primary phone (device 0) the Noise key is a placeholder: it never
+    /// logs in over a socket (`simulated`).
     registration: DeviceRegistration,
+    /// A simulated device lives inside the server; no connection may log in as it.
+    simulated: bool,
     pre_keys: BTreeMap<PreKeyId, PublicKey>,
     removed: bool,
     /// `ADVSignedDeviceIdentity` (details, account signature key and signature) as encoded.
@@ -213,6 +218,7 @@ impl Registry {
                 registration,
                 pre_keys,
                 removed: false,
+                simulated: false,
                 adv_identity,
             },
         );
@@ -225,6 +231,38 @@ impl Registry {
             .device_record(&self.device_ref(device)?)?
             .adv_identity
             .clone())
+    }
+
+    /// Publishes the simulated primary phone of the account `phone` as its device 0.
+    pub(crate) fn register_phone(&mut self, phone: &str, keys: &PhoneKeys) -> Result<()> {
+        let record = self.accounts.get_mut(phone).ok_or(Error::UnknownAccount)?;
+        if record.devices.contains_key(&0) {
+            return Err(Error::DeviceIdTaken);
+        }
+        let registration = DeviceRegistration {
+            noise_key: *keys.identity_key.public_key(),
+            identity_key: keys.identity_key,
+            registration_id: keys.registration_id,
+            signed_pre_key: keys.signed_pre_key.clone(),
+            pre_keys: keys.pre_keys.clone(),
+        };
+        validate_registration(&registration)?;
+        let pre_keys = keys
+            .pre_keys
+            .iter()
+            .map(|key| (key.id, key.public_key))
+            .collect();
+        record.devices.insert(
+            0,
+            DeviceRecord {
+                registration,
+                simulated: true,
+                pre_keys,
+                removed: false,
+                adv_identity: Vec::new(),
+            },
+        );
+        Ok(())
     }
 
     /// Marks a device removed: later logins get `<failure reason="401"/>`.
@@ -256,7 +294,7 @@ impl Registry {
             .get(&phone)
             .and_then(|account| account.devices.get(&device))
             .ok_or(LoginRejection::Unknown)?;
-        if record.registration.noise_key != *noise_key {
+        if record.simulated || record.registration.noise_key != *noise_key {
             return Err(LoginRejection::Unknown);
         }
         if record.removed {
@@ -322,8 +360,7 @@ impl Registry {
     }
 
     /// The ids of an account's devices that are not removed, ascending, by its PN or LID JID
-    /// (any device part is ignored). Primary phones are not simulated yet, so device 0 is never
-    /// among them.
+    /// (any device part is ignored); device 0 is the account's simulated primary phone.
     pub(crate) fn device_ids(&self, user: &Jid) -> Result<Vec<u16>> {
         let phone = self.phone_of(user)?;
         let account = self.accounts.get(phone).ok_or(Error::UnknownAccount)?;

@@ -15,6 +15,7 @@ use crate::faults::Faults;
 use crate::groups::{AddressingMode, GroupInfo, Groups, NewGroup};
 use crate::hub::Hub;
 use crate::pairing::Pairings;
+use crate::phones::Phones;
 use crate::registry::{Account, DeviceInfo, DeviceRegistration, Registry};
 use crate::routing::Ledger;
 
@@ -46,6 +47,7 @@ pub(crate) struct State {
     pub(crate) ledger: Ledger,
     pub(crate) faults: Faults,
     pub(crate) pairing: Pairings,
+    pub(crate) phones: Phones,
 }
 
 impl Simulator {
@@ -91,6 +93,7 @@ impl Simulator {
                     hub: Hub::default(),
                     ledger: Ledger::default(),
                     faults: Faults::default(),
+                    phones: Phones::default(),
                     pairing: Pairings::default(),
                 }),
             }),
@@ -115,9 +118,8 @@ impl Simulator {
     /// [`Error::InvalidPhone`](crate::Error::InvalidPhone),
     /// [`Error::PhoneTaken`](crate::Error::PhoneTaken).
     pub fn create_account(&self, phone: Option<&str>) -> Result<Account> {
-        let mut state = self.shared.lock();
-        let State { rng, registry, .. } = &mut *state;
-        registry.create_account(phone, rng)
+        let now = self.shared.clock.now();
+        self.shared.lock().new_account(phone, now)
     }
 
     /// Registers a companion device (already paired) on `account` (its PN or LID JID) and
@@ -216,6 +218,15 @@ impl std::fmt::Debug for Simulator {
         f.debug_struct("Simulator")
             .field("root_public_key", &self.shared.root_public)
             .finish_non_exhaustive()
+    }
+}
+
+impl State {
+    /// Creates an account and its simulated primary phone (device 0).
+    pub(crate) fn new_account(&mut self, phone: Option<&str>, now: u64) -> Result<Account> {
+        let account = self.registry.create_account(phone, &mut self.rng)?;
+        self.create_phone(&account.jid, &account.lid, now)?;
+        Ok(account)
     }
 }
 

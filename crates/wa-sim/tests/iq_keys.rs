@@ -215,7 +215,7 @@ async fn bundle_fetch_takes_pn_and_lid_device_jids_and_reports_unknown_devices_p
         .with_device(1)
         .unwrap();
     let unknown_device = setup.bob.jid.clone().with_device(42).unwrap();
-    let primary = setup.bob.jid.clone(); // device 0: primary phones are not simulated yet
+    let primary = setup.bob.jid.clone(); // device 0: Bob's simulated phone
     let jids = [
         setup.bob_1.info.lid.clone(),
         unknown_account,
@@ -238,7 +238,14 @@ async fn bundle_fetch_takes_pn_and_lid_device_jids_and_reports_unknown_devices_p
         parse_bundle(&users[6]),
         expected_bundle(&setup.alice.keys, Some(0))
     );
-    for index in [1, 3, 4, 5] {
+    // The phone publishes its own keys: its bundle carries its identity.
+    let phone = setup.sim.device(&setup.bob.jid).unwrap();
+    assert_eq!(error_of(&users[5]), None, "{:?}", users[5]);
+    assert_eq!(
+        users[5].child("identity").and_then(Node::bytes),
+        Some(&phone.identity_key.public_key().as_bytes()[..])
+    );
+    for index in [1, 3, 4] {
         assert_eq!(error_of(&users[index]), not_found(), "{:?}", users[index]);
         assert!(users[index].child("identity").is_none());
     }
@@ -343,7 +350,9 @@ fn device_ids(user: &Node<'_>) -> Vec<u16> {
     list.children_with_tag("device")
         .map(|device| {
             let id: u16 = device.attr_str("id").unwrap().parse().unwrap();
-            assert_eq!(device.attr_str("key-index"), Some(id.to_string().as_str()));
+            // Companions carry their key index; the primary phone has none.
+            let key_index = (id != 0).then(|| id.to_string());
+            assert_eq!(device.attr_str("key-index"), key_index.as_deref());
             id
         })
         .collect()
@@ -373,8 +382,8 @@ async fn usync_lists_registered_devices_for_pn_and_lid_users() {
         .collect();
     assert_eq!(users.len(), 4);
 
-    let expected = vec![setup.bob_1.info.jid.device(), bob_3.info.jid.device()];
-    assert_eq!(expected, vec![1, 3], "removed device 2 is left out");
+    let expected = vec![0, setup.bob_1.info.jid.device(), bob_3.info.jid.device()];
+    assert_eq!(expected, vec![0, 1, 3], "removed device 2 is left out");
     assert_eq!(users[0].attr_jid("jid"), Some(setup.bob.jid.clone()));
     assert_eq!(device_ids(users[0]), expected);
     assert_eq!(users[1].attr_jid("jid"), Some(setup.bob.lid.clone()));
@@ -407,7 +416,7 @@ async fn usync_answers_the_lid_protocol_and_refuses_unsupported_ones() {
         users[1].child("lid").is_none(),
         "a LID user has no other LID"
     );
-    assert_eq!(device_ids(users[1]), vec![1, 2]);
+    assert_eq!(device_ids(users[1]), vec![0, 1, 2]);
 
     let reply = usync(&mut conn, "contact", vec![Node::new("contact")], &jids).await;
     assert_eq!(reply.attr_str("type"), Some("error"));

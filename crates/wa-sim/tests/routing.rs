@@ -367,10 +367,18 @@ async fn group_round(addressing: AddressingMode) {
     let mut a1 = connect(&c.running, &c.alice1).await;
     let mut b1 = connect(&c.running, &c.bob1).await;
 
-    let member_devices: Vec<Jid> = [&c.alice1, &c.alice2, &c.bob1, &c.bob2, &carol1]
+    // Every member's devices, their simulated phones (device 0) included.
+    let mut member_devices: Vec<Jid> = [&c.alice1, &c.alice2, &c.bob1, &c.bob2, &carol1]
         .iter()
         .map(|d| form(d))
         .collect();
+    for account in [&c.alice, &c.bob, &carol] {
+        member_devices.push(if lid {
+            account.lid.clone()
+        } else {
+            account.jid.clone()
+        });
+    }
     let phash = participant_hash(&member_devices);
     let message = Node::new("message")
         .with_attr("id", "3EB0GROUP")

@@ -96,6 +96,7 @@ impl From<Error> for ApiError {
             Error::UnknownParticipant(_) => (StatusCode::NOT_FOUND, "unknown_participant"),
             Error::UnknownGroup => (StatusCode::NOT_FOUND, "unknown_group"),
             Error::NotInGroup => (StatusCode::NOT_FOUND, "not_in_group"),
+            Error::Refused(_) => (StatusCode::CONFLICT, "refused"),
             Error::UnsupportedChat => (StatusCode::BAD_REQUEST, "unsupported_chat"),
             Error::NoReachableDevice => (StatusCode::CONFLICT, "no_reachable_device"),
             // A simulated device could not encrypt or parse: the simulator's own state, not

@@ -46,10 +46,7 @@ fn scan(state: &mut State, qr: &PairingQr, phone: Option<&Jid>, now: u64) -> Res
     let registration = registration.clone();
     let account = match phone {
         Some(phone) => state.registry.account(phone)?,
-        None => {
-            let State { rng, registry, .. } = &mut *state;
-            registry.create_account(None, rng)?
-        }
+        None => state.new_account(None, now)?,
     };
     let (device_id, signed) = sign_new_device(state, &account, &registration, now)?;
     let device = account.jid.clone().with_device(device_id)?;

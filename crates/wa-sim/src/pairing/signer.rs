@@ -1,6 +1,6 @@
-//! Who signs an account's companion identities. Until primary phones are simulated, each
-//! account gets its own signing identity, drawn from the seeded RNG the first time it is
-//! needed and kept here.
+//! Who signs an account's companion identities: the account's simulated primary phone, with
+//! its Signal identity key, as on a real account. The ADV raw id of each account is drawn from
+//! the seeded RNG the first time it is needed and kept here.
 
 use std::collections::HashMap;
 
@@ -16,16 +16,24 @@ use crate::simulator::State;
 pub(crate) struct AccountSigners(HashMap<String, AccountSigner>);
 
 /// The key (and ADV raw id) that signs `account`'s companion identities: the account's primary
-/// phone identity. Every ADV signature the simulator makes gets its key here, so this is the
-/// one function to re-point once phones are simulated.
+/// phone identity. Every ADV signature the simulator makes gets its key here. (An account
+/// without a phone, which the simulator never makes, gets a signing identity of its own.)
 pub(crate) fn account_signing_key(state: &mut State, account: &Account) -> AccountSigner {
-    let State { rng, pairing, .. } = state;
+    let State {
+        rng,
+        pairing,
+        phones,
+        ..
+    } = state;
+    let phone_identity = phones
+        .get(account.jid.user())
+        .map(|phone| phone.identity().clone());
     pairing
         .signers
         .0
         .entry(account.jid.user().to_owned())
         .or_insert_with(|| AccountSigner {
-            key: IdentityKeyPair::generate(rng),
+            key: phone_identity.unwrap_or_else(|| IdentityKeyPair::generate(rng)),
             raw_id: rng.next_u32(),
         })
         .clone()

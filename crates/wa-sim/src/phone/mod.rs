@@ -16,7 +16,6 @@
 
 // The router that feeds phones is being written beside this module; until it lands, nothing
 // outside the tests calls into it.
-#![allow(dead_code)]
 
 mod behaviour;
 mod bundle_node;
@@ -47,7 +46,6 @@ use wa_signal::{
 };
 
 pub use behaviour::Behaviour;
-#[allow(unused_imports)] // for the router, which is written beside this module
 pub(crate) use directory::{Directory, GroupView};
 pub use outgoing::{Outgoing, TargetKey};
 pub use received::{ReceiptKind, Received, ReceivedKind, SeenReceipt};
@@ -176,16 +174,6 @@ impl Phone {
     /// The identity key pair (the account's ADV signing key when the phone pairs companions).
     pub(crate) fn identity(&self) -> &IdentityKeyPair {
         &self.identity
-    }
-
-    /// The account's phone-number user JID.
-    pub(crate) fn pn(&self) -> &Jid {
-        &self.pn
-    }
-
-    /// The account's LID user JID.
-    pub(crate) fn lid(&self) -> &Jid {
-        &self.lid
     }
 
     /// Everything it decrypted, oldest first.

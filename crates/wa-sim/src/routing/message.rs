@@ -125,7 +125,7 @@ fn fan_out(
             group_plan(registry, group, &sender_account, sender, stanza, &pairwise)?
         }
         Server::User | Server::Lid => (
-            direct_plan(registry, &sender_account, sender, chat, &pairwise)?,
+            direct_plan(registry, &sender_account, sender, chat, stanza, &pairwise)?,
             None,
         ),
         _ => return Err(Refusal::NotImplemented),
@@ -212,7 +212,7 @@ fn pairwise_encs<'s, 'a>(
 ) -> Result<BTreeMap<DeviceRef, &'s Node<'a>>, Refusal> {
     let mut encs = BTreeMap::new();
     let Some(participants) = stanza.child("participants") else {
-        return Ok(encs);
+        return single_device_enc(registry, stanza);
     };
     for to in participants.children_with_tag("to") {
         let jid = to.attr_jid("jid").ok_or(Refusal::BadRequest)?;
@@ -229,6 +229,33 @@ fn pairwise_encs<'s, 'a>(
     Ok(encs)
 }
 
+/// A resend for one device (the answer to its retry receipt) has no `<participants>`: its
+/// one pairwise `<enc>` sits in the message, for the device `participant` names (groups) or
+/// `to` names (chats; no device part = the primary phone).
+fn single_device_enc<'s, 'a>(
+    registry: &Registry,
+    stanza: &'s Node<'a>,
+) -> Result<BTreeMap<DeviceRef, &'s Node<'a>>, Refusal> {
+    let mut encs = BTreeMap::new();
+    let Some(enc) = stanza
+        .children_with_tag("enc")
+        .find(|enc| enc.attr_str("type") != Some("skmsg"))
+    else {
+        return Ok(encs);
+    };
+    let to = stanza.attr_jid("to").ok_or(Refusal::BadRequest)?;
+    let target = if to.is_group() {
+        stanza.attr_jid("participant").ok_or(Refusal::BadRequest)?
+    } else {
+        to
+    };
+    let device = registry
+        .resolve_live(&target)
+        .map_err(|_| Refusal::NotFound)?;
+    encs.insert(device, enc);
+    Ok(encs)
+}
+
 /// A message to a user: each `<to>` device of the recipient gets it `from` the sender's
 /// device; each of the sender's own other devices gets it with `recipient` = the chat.
 fn direct_plan<'s, 'a>(
@@ -236,6 +263,7 @@ fn direct_plan<'s, 'a>(
     sender_account: &Account,
     sender: &DeviceRef,
     chat: &Jid,
+    stanza: &Node<'_>,
     pairwise: &BTreeMap<DeviceRef, &'s Node<'a>>,
 ) -> Result<Vec<Planned<'s, 'a>>, Refusal> {
     let recipient = registry.account(chat).map_err(|_| Refusal::NotFound)?;
@@ -254,7 +282,12 @@ fn direct_plan<'s, 'a>(
             device: device.clone(),
             from: from.clone(),
             participant: None,
-            recipient: own.then(|| chat.to_non_ad()),
+            // A resend to one's own device names the original chat itself.
+            recipient: own.then(|| {
+                stanza
+                    .attr_jid("recipient")
+                    .unwrap_or_else(|| chat.to_non_ad())
+            }),
             extra_attrs: Vec::new(),
             pairwise: Some(*enc),
             skmsg: None,

@@ -33,14 +33,6 @@ impl FakeServer {
                 || (lid.user() == jid.user() && lid.server() == jid.server())
         })
     }
-
-    /// `device` re-written in the form (PN or LID) of `like`.
-    fn in_form_of(&self, device: &Jid, like: &Jid) -> Jid {
-        let account = self.account_of(device).unwrap();
-        let (pn, lid) = &self.accounts[account];
-        let user = if like.is_lid() { lid } else { pn };
-        device_jid(user, device.device()).unwrap()
-    }
 }
 
 impl Directory for FakeServer {
