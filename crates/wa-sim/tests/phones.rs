@@ -237,7 +237,12 @@ fn lost_sessions_recover_through_retries_in_chats_and_groups() {
     let (sim, accounts) = sim_with(&["15550001111", "15550002222"]);
     let (alice, bob) = (&accounts[0], &accounts[1]);
     let group = sim
-        .create_group("g", &alice.jid, &[bob.jid.clone()], AddressingMode::Lid)
+        .create_group(
+            "g",
+            &alice.jid,
+            std::slice::from_ref(&bob.jid),
+            AddressingMode::Lid,
+        )
         .unwrap();
     sim.send_text(&alice.jid, &bob.jid, "1").unwrap();
     sim.send_text(&alice.jid, &group, "g1").unwrap();
