@@ -15,6 +15,11 @@ use crate::simulator::Shared;
 
 /// A client that has not finished the handshake by then is dropped.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long the server waits after the handshake before its first stanza. Baileys 6 switches
+/// to transport keys without awaiting the (asynchronous, thread-pool) key derivation, and
+/// drops a stanza that arrives before it is done; on a real network latency covers that gap,
+/// on loopback this pause does.
+const FIRST_STANZA_DELAY: Duration = Duration::from_millis(100);
 /// How long a closing connection's writer gets to send its last stanza.
 const WRITER_FLUSH_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -39,6 +44,7 @@ async fn run(shared: &Shared, stream: TcpStream) -> Result<(), ConnectionError> 
     let conn = tokio::time::timeout(HANDSHAKE_TIMEOUT, accept)
         .await
         .map_err(|_| ConnectionError::HandshakeTimeout)??;
+    tokio::time::sleep(FIRST_STANZA_DELAY).await;
     let payload = conn.client_payload();
     if payload.device_pairing_data.is_some() {
         return Ok(crate::pairing::serve_registration(shared, conn).await?);
@@ -157,28 +163,33 @@ fn handle(shared: &Shared, device: &DeviceRef, stanza: &Node<'_>, tx: &OutboundT
         state.hub.close(device, None);
         return false;
     }
-    let reply = state.handle_stanza(device, stanza, now);
-    drop(state);
-    match (fault, reply) {
+    let routed = state.route_stanza(device, stanza, now);
+    let keep_reading = match (fault, routed.reply) {
         (MessageFault::DropAfter, _) => {
             tracing::debug!("fault: connection dropped after routing, before the ack");
-            shared.lock().hub.close(device, None);
-            return false;
+            state.hub.close(device, None);
+            false
         }
-        (MessageFault::WithholdAck, _) => tracing::debug!("fault: ack withheld"),
+        (MessageFault::WithholdAck, _) => {
+            tracing::debug!("fault: ack withheld");
+            true
+        }
         (MessageFault::DelayAck(delay), Some(reply)) => {
             let tx = tx.clone();
             tokio::spawn(async move {
                 tokio::time::sleep(delay).await;
                 let _ = tx.send(Outbound::Node(reply));
             });
+            true
         }
         (_, Some(reply)) => {
             let _ = tx.send(Outbound::Node(reply));
+            true
         }
-        (_, None) => {}
-    }
-    true
+        (_, None) => true,
+    };
+    state.dispatch(routed.deliveries, now);
+    keep_reading
 }
 
 /// Writes what the hub and the reader queue, batching what is already waiting into one

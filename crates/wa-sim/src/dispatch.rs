@@ -1,6 +1,6 @@
 //! The server's switchboard: a stanza from a logged-in device goes to the IQ handlers or the
-//! router, and what routing produced is delivered (to connections, mailboxes, or simulated
-//! devices).
+//! router (delivery of what routing produced is in `phones.rs`, next to the simulated devices
+//! it may reach).
 
 use wa_binary::{Jid, Node, Server};
 
@@ -10,16 +10,21 @@ use crate::routing::{self, Routed};
 use crate::simulator::State;
 
 impl State {
-    /// Handles one stanza from a logged-in device and returns the server's direct answer to it
-    /// (an IQ result, an `<ack>`), if any.
-    pub(crate) fn handle_stanza(
+    /// Routes one stanza from a logged-in device: the server's direct answer to it (an IQ
+    /// result, an `<ack>`) and what other devices must get. What the device acknowledged by
+    /// it is recorded at once; the caller sends the answer, then [`dispatch`](Self::dispatch)es
+    /// the rest (so the sender sees its ack before anything the message causes).
+    pub(crate) fn route_stanza(
         &mut self,
         device: &DeviceRef,
         stanza: &Node<'_>,
         now: u64,
-    ) -> Option<Node<'static>> {
+    ) -> Routed {
         let routed = match stanza.tag() {
-            "iq" => return handle_iq(stanza, device, &mut self.registry, &self.groups),
+            "iq" => Routed {
+                reply: handle_iq(stanza, device, &mut self.registry, &self.groups),
+                ..Routed::default()
+            },
             "message" => routing::message::route(
                 &self.registry,
                 &self.groups,
@@ -38,24 +43,16 @@ impl State {
             ),
             "ack" => routing::receipt::client_ack(stanza),
             // Presence and typing state are not simulated; they need no answer.
-            "presence" | "chatstate" => return None,
-            _ => return unsupported_stanza(stanza),
+            "presence" | "chatstate" => Routed::default(),
+            _ => Routed {
+                reply: unsupported_stanza(stanza),
+                ..Routed::default()
+            },
         };
-        self.apply(device, routed, now)
-    }
-
-    /// Records what `from` acknowledged, delivers what routing produced, and returns the reply.
-    pub(crate) fn apply(
-        &mut self,
-        from: &DeviceRef,
-        routed: Routed,
-        now: u64,
-    ) -> Option<Node<'static>> {
         for id in &routed.acknowledged {
-            self.hub.acknowledge(from, id);
+            self.hub.acknowledge(device, id);
         }
-        self.dispatch(routed.deliveries, now);
-        routed.reply
+        routed
     }
 }
 
