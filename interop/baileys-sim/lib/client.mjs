@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-import { WAIT_MS } from './checks.mjs';
+import { sleep, WAIT_MS } from './checks.mjs';
 
 /** The Baileys API of the package installed in `dir` (its package.json's directory). */
 export async function loadBaileys(dir) {
@@ -108,6 +108,8 @@ export class Connection {
         this.events = [];
         this.waiters = new Set();
         this.closed = undefined;
+        // What this client sent, by id, so it can answer retry receipts.
+        this.sent = new Map();
         this.sock = baileys.makeWASocket({
             auth: { creds, keys },
             waWebSocketUrl: url,
@@ -119,7 +121,7 @@ export class Connection {
             // No history sync will come: without this 7.x holds events for 20 s after login.
             shouldSyncHistoryMessage: () => false,
             markOnlineOnConnect: true,
-            getMessage: async () => undefined
+            getMessage: async key => this.sent.get(key.id)
         });
         for (const name of RECORDED) {
             this.sock.ev.on(name, data => this.record(name, data));
@@ -182,14 +184,20 @@ export class Connection {
         });
     }
 
-    /** Closes the socket (no reconnect). */
+    /** `sock.sendMessage`, remembering the message for retries; resolves with its key. */
+    async send(jid, content) {
+        const message = await this.sock.sendMessage(jid, content);
+        this.sent.set(message.key.id, message.message);
+        return message;
+    }
+
+    /** Closes the socket (no reconnect), waiting at most 2 s for the close handshake. */
     async close() {
         if (!this.closed) {
-            try {
-                await this.sock.end(undefined);
-            } catch {
-                // already closing
-            }
+            const ending = Promise.resolve()
+                .then(() => this.sock.end(undefined))
+                .catch(() => undefined);
+            await Promise.race([ending, sleep(2_000)]);
         }
     }
 }

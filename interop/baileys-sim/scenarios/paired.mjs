@@ -108,11 +108,11 @@ export async function run({ baileys, control, checks, url, logger }) {
         let kept;
         await checks.run('send reactions, a text and a revoke', async () => {
             for (const text of ['👍', '❤️', '']) {
-                await conn.sock.sendMessage(chat, { react: { text, key: incoming.key } });
+                await conn.send(chat, { react: { text, key: incoming.key } });
             }
-            revoked = await conn.sock.sendMessage(chat, { text: ourText });
-            await conn.sock.sendMessage(chat, { delete: revoked.key });
-            kept = await conn.sock.sendMessage(chat, { text: keptText });
+            revoked = await conn.send(chat, { text: ourText });
+            await conn.send(chat, { delete: revoked.key });
+            kept = await conn.send(chat, { text: keptText });
             return `to ${chat}: 3 reactions on ${incoming.key.id}, text ${revoked.key.id} revoked, text ${kept.key.id}`;
         });
 
