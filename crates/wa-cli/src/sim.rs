@@ -20,9 +20,24 @@ Control API (JSON; errors are {\"error\":{\"code\",\"message\"}}):
   GET    /sim/groups/{jid}           metadata
   POST   /sim/groups/{jid}/admins    {participant, admin}
   POST   /sim/devices                {account, noise_key, identity_key, registration_id,
-                                      signed_pre_key, pre_keys?} -> {jid, lid}
-  GET    /sim/devices/{jid}          device
-  DELETE /sim/devices/{jid}          remove the device (its next login fails with 401)";
+                                      signed_pre_key, pre_keys?} -> {jid, lid, device_identity}
+  GET    /sim/devices/{jid}          device, with online and waiting
+  DELETE /sim/devices/{jid}          remove the device (its next login fails with 401)
+  POST   /sim/scan                   {qr, phone?} -> {jid, lid}: a phone scans a pairing QR
+  POST   /sim/send                   {from, to, text} -> {id}: a phone sends a text
+  POST   /sim/react                  {from, chat, target: {id, from_me, participant?}, emoji}
+                                      -> {id} (emoji \"\" removes the reaction)
+  POST   /sim/revoke                 {from, chat, target: {id, from_me, participant?}} -> {id}
+  GET    /sim/received?jid=J         what J's phone decrypted: [{kind, id, from, chat, sender,
+                                      device, timestamp, text?, target?, emoji?, admin?}]
+  GET    /sim/receipts?jid=J         receipts J's phone got: [{id, device, chat, kind}]
+  POST   /sim/phones/{jid}           {online?, fail_next_decrypts?, lose_sessions?}
+  POST   /sim/faults                 {kind, device?, count?, delay_ms?, error?, seed?,
+                                      per_mille?}; kind: drop_now, drop_before_routing,
+                                      drop_after_routing, delay_acks, withhold_acks,
+                                      stream_error (error: conflict, device_removed,
+                                      restart_required, service_unavailable), random_drops
+  POST   /sim/restart                close every connection (state is kept)";
 
 /// `wa sim`'s options.
 #[derive(Debug, clap::Args)]
@@ -90,8 +105,29 @@ fn print_banner(running: &RunningSimulator, seed: u64) -> std::io::Result<()> {
     )?;
     writeln!(
         out,
-        "  curl -s -d '{{\"subject\":\"Team\",\"participants\":[\"15550001111@s.whatsapp.net\"]}}' {control}groups"
+        "  curl -s -d '{{\"phone\":\"15550002222\"}}' {control}accounts"
     )?;
+    writeln!(
+        out,
+        "  curl -s -d '{{\"from\":\"15550001111@s.whatsapp.net\",\"to\":\"15550002222@s.whatsapp.net\",\"text\":\"hi\"}}' {control}send"
+    )?;
+    writeln!(
+        out,
+        "  curl -s '{control}received?jid=15550002222@s.whatsapp.net'"
+    )?;
+    writeln!(
+        out,
+        "  curl -s -d '{{\"subject\":\"Team\",\"participants\":[\"15550001111@s.whatsapp.net\",\"15550002222@s.whatsapp.net\"]}}' {control}groups"
+    )?;
+    writeln!(
+        out,
+        "  curl -s -d '{{\"qr\":\"<the QR your client shows>\",\"phone\":\"15550001111@s.whatsapp.net\"}}' {control}scan"
+    )?;
+    writeln!(
+        out,
+        "  curl -s -d '{{\"kind\":\"random_drops\",\"seed\":1,\"per_mille\":100}}' {control}faults"
+    )?;
+    writeln!(out, "  wa sim --help lists every route.")?;
     if !is_loopback(running.local_addr()) {
         writeln!(
             out,

@@ -1,6 +1,8 @@
 //! The control API under `/sim/` against a real listening simulator, through a minimal
-//! HTTP/1.1 client on a raw `TcpStream`: every route's happy path, each error status, routing on
-//! the shared port (404 elsewhere, 405, keep-alive), and a WebSocket login on the same port.
+//! HTTP/1.1 client on a raw `TcpStream`: the info, account, group and device routes' happy
+//! paths and error statuses, routing on the shared port (404 elsewhere, 405, keep-alive), and a
+//! WebSocket login on the same port. The phone and fault routes are in `http_phones.rs` and
+//! `http_faults.rs`.
 
 #![allow(
     clippy::unwrap_used,
@@ -10,235 +12,18 @@
 )]
 
 mod common;
+mod http_client;
 
 use data_encoding::BASE64;
+use prost::Message as _;
 use rand_core::OsRng;
 use serde_json::{json, Value};
 use wa_binary::Jid;
+use wa_proto::adv::{AdvDeviceIdentity, AdvSignedDeviceIdentity};
 use wa_signal::keys::serialize_public_key;
-use wa_sim::{unix_now, DeviceKeys, RunningSimulator, Simulator};
+use wa_sim::{unix_now, DeviceKeys, RunningSimulator};
 
-use client::{request, Response};
-
-/// A minimal HTTP/1.1 client: one request per call, or several on one kept-alive connection.
-mod client {
-    use std::net::SocketAddr;
-
-    use serde_json::Value;
-    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-    use tokio::net::TcpStream;
-
-    use super::common::TIMEOUT;
-
-    /// A parsed response.
-    #[derive(Debug)]
-    pub(crate) struct Response {
-        pub(crate) status: u16,
-        pub(crate) headers: Vec<(String, String)>,
-        pub(crate) body: Vec<u8>,
-    }
-
-    impl Response {
-        /// The body as JSON (panics with the body text if it is not).
-        pub(crate) fn json(&self) -> Value {
-            serde_json::from_slice(&self.body).unwrap_or_else(|error| {
-                panic!("{error}: {:?}", String::from_utf8_lossy(&self.body))
-            })
-        }
-
-        pub(crate) fn header(&self, name: &str) -> Option<&str> {
-            self.headers
-                .iter()
-                .find(|(key, _)| key.eq_ignore_ascii_case(name))
-                .map(|(_, value)| value.as_str())
-        }
-
-        /// Asserts the API's error shape with this status and code.
-        pub(crate) fn assert_error(&self, status: u16, code: &str) {
-            let body = self.json();
-            assert_eq!(
-                (self.status, body["error"]["code"].as_str()),
-                (status, Some(code)),
-                "{body}"
-            );
-            assert!(
-                body["error"]["message"]
-                    .as_str()
-                    .is_some_and(|m| !m.is_empty()),
-                "{body}"
-            );
-        }
-    }
-
-    /// Writes one request (with a JSON body if given).
-    pub(crate) async fn send(
-        stream: &mut TcpStream,
-        method: &str,
-        path: &str,
-        body: Option<&str>,
-        close: bool,
-    ) {
-        let body = body.unwrap_or("");
-        let connection = if close { "close" } else { "keep-alive" };
-        let head = format!(
-            "{method} {path} HTTP/1.1\r\nHost: sim\r\nContent-Type: application/json\r\n\
-             Content-Length: {}\r\nConnection: {connection}\r\n\r\n",
-            body.len()
-        );
-        stream.write_all(head.as_bytes()).await.unwrap();
-        stream.write_all(body.as_bytes()).await.unwrap();
-    }
-
-    /// Reads one response (Content-Length or chunked body; none for 204).
-    pub(crate) async fn read(stream: &mut TcpStream) -> Response {
-        tokio::time::timeout(TIMEOUT, read_unbounded(stream))
-            .await
-            .expect("response timed out")
-    }
-
-    async fn read_unbounded(stream: &mut TcpStream) -> Response {
-        let mut buffer = Vec::new();
-        let head_end = loop {
-            if let Some(end) = find(&buffer, b"\r\n\r\n") {
-                break end;
-            }
-            fill(stream, &mut buffer).await;
-        };
-        let head = String::from_utf8(buffer[..head_end].to_vec()).unwrap();
-        let mut rest = buffer[head_end + 4..].to_vec();
-        let mut lines = head.split("\r\n");
-        let status_line = lines.next().unwrap();
-        let status = status_line.split(' ').nth(1).unwrap().parse().unwrap();
-        let headers: Vec<(String, String)> = lines
-            .map(|line| {
-                let (name, value) = line.split_once(':').unwrap();
-                (name.trim().to_owned(), value.trim().to_owned())
-            })
-            .collect();
-        let find_header = |name: &str| {
-            headers
-                .iter()
-                .find(|(key, _)| key.eq_ignore_ascii_case(name))
-                .map(|(_, value)| value.clone())
-        };
-        let body = if let Some(length) = find_header("content-length") {
-            let length: usize = length.parse().unwrap();
-            while rest.len() < length {
-                fill(stream, &mut rest).await;
-            }
-            rest.truncate(length);
-            rest
-        } else if find_header("transfer-encoding").is_some_and(|v| v.contains("chunked")) {
-            read_chunked(stream, rest).await
-        } else {
-            Vec::new()
-        };
-        Response {
-            status,
-            headers,
-            body,
-        }
-    }
-
-    async fn read_chunked(stream: &mut TcpStream, mut raw: Vec<u8>) -> Vec<u8> {
-        let mut body = Vec::new();
-        loop {
-            let line_end = loop {
-                if let Some(end) = find(&raw, b"\r\n") {
-                    break end;
-                }
-                fill(stream, &mut raw).await;
-            };
-            let size_text = std::str::from_utf8(&raw[..line_end]).unwrap();
-            let size =
-                usize::from_str_radix(size_text.split(';').next().unwrap().trim(), 16).unwrap();
-            while raw.len() < line_end + 2 + size + 2 {
-                fill(stream, &mut raw).await;
-            }
-            body.extend_from_slice(&raw[line_end + 2..line_end + 2 + size]);
-            raw.drain(..line_end + 2 + size + 2);
-            if size == 0 {
-                return body;
-            }
-        }
-    }
-
-    async fn fill(stream: &mut TcpStream, buffer: &mut Vec<u8>) {
-        let mut chunk = [0u8; 4096];
-        let read = stream.read(&mut chunk).await.unwrap();
-        assert!(read > 0, "connection closed mid-response");
-        buffer.extend_from_slice(&chunk[..read]);
-    }
-
-    fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-        haystack.windows(needle.len()).position(|w| w == needle)
-    }
-
-    /// One request on a fresh connection (`Connection: close`).
-    pub(crate) async fn request(
-        addr: SocketAddr,
-        method: &str,
-        path: &str,
-        body: Option<&str>,
-    ) -> Response {
-        let mut stream = TcpStream::connect(addr).await.unwrap();
-        send(&mut stream, method, path, body, true).await;
-        read(&mut stream).await
-    }
-}
-
-async fn start() -> RunningSimulator {
-    Simulator::new(7).listen("127.0.0.1:0").await.unwrap()
-}
-
-async fn get(running: &RunningSimulator, path: &str) -> Response {
-    request(running.local_addr(), "GET", path, None).await
-}
-
-async fn post(running: &RunningSimulator, path: &str, body: &Value) -> Response {
-    let text = body.to_string();
-    request(running.local_addr(), "POST", path, Some(&text)).await
-}
-
-async fn post_raw(running: &RunningSimulator, path: &str, body: &str) -> Response {
-    request(running.local_addr(), "POST", path, Some(body)).await
-}
-
-/// Creates an account over HTTP and returns `(jid, lid)`.
-async fn account(running: &RunningSimulator, phone: &str) -> (String, String) {
-    let response = post(running, "/sim/accounts", &json!({ "phone": phone })).await;
-    assert_eq!(response.status, 201, "{:?}", response.json());
-    let body = response.json();
-    (
-        body["jid"].as_str().unwrap().to_owned(),
-        body["lid"].as_str().unwrap().to_owned(),
-    )
-}
-
-fn b64(bytes: &[u8]) -> String {
-    BASE64.encode(bytes)
-}
-
-/// The `POST /sim/devices` body for these keys.
-fn device_body(account: &str, keys: &DeviceKeys) -> Value {
-    let registration = keys.registration();
-    json!({
-        "account": account,
-        "noise_key": b64(registration.noise_key.as_bytes()),
-        "identity_key": b64(registration.identity_key.public_key().as_bytes()),
-        "registration_id": registration.registration_id.0,
-        "signed_pre_key": {
-            "id": registration.signed_pre_key.id.0,
-            "public_key": b64(registration.signed_pre_key.public_key.as_bytes()),
-            "signature": b64(&registration.signed_pre_key.signature),
-        },
-        "pre_keys": registration.pre_keys.iter().map(|key| json!({
-            "id": key.id.0,
-            "public_key": b64(key.public_key.as_bytes()),
-        })).collect::<Vec<_>>(),
-    })
-}
-
+use http_client::{self as client, account, b64, device_body, get, post, post_raw, request, start};
 #[tokio::test]
 async fn info_names_the_websocket_url_and_the_keys() {
     let running = start().await;
@@ -343,22 +128,70 @@ async fn devices_register_read_and_remove_and_log_in_on_the_same_port() {
         assert_eq!(info["signed_pre_key"]["id"], 1);
         assert_eq!(info["pre_key_count"], 3);
         assert_eq!(info["removed"], false);
+        assert_eq!(
+            (&info["online"], &info["waiting"]),
+            (&json!(false), &json!(0))
+        );
     }
 
-    // The device registered over HTTP logs in over the WebSocket on the same port.
+    // The answer carried the account-signed identity the simulator holds for the device.
     let sim = running.simulator();
     let device_jid = Jid::parse("15550001111:1@s.whatsapp.net").unwrap();
+    let identity = BASE64
+        .decode(created["device_identity"].as_str().unwrap().as_bytes())
+        .unwrap();
+    assert_eq!(identity, sim.device_identity(&device_jid).unwrap());
+    let signed = AdvSignedDeviceIdentity::decode(identity.as_slice()).unwrap();
+    let message = [
+        &[6, 0][..],
+        signed.details(),
+        keys.identity.identity_key().public_key().as_bytes(),
+    ]
+    .concat();
+    wa_curve25519::try_verify(
+        signed.account_signature_key(),
+        &message,
+        signed.account_signature(),
+    )
+    .expect("account signature");
+    let details = AdvDeviceIdentity::decode(signed.details()).unwrap();
+    assert_eq!(details.key_index(), 1);
+
+    // The device registered over HTTP logs in over the WebSocket on the same port, and shows
+    // as online while it is connected.
+    let path = format!("/sim/devices/{}", created["jid"].as_str().unwrap());
     let info = sim.device(&device_jid).unwrap();
     let conn = common::login(&running, &info, &keys).await;
+    assert_eq!(get(&running, &path).await.json()["online"], true);
     drop(conn);
+    wait_until_offline(&running, &path).await;
 
-    let path = format!("/sim/devices/{}", created["jid"].as_str().unwrap());
+    // What is sent to it while it is offline waits for it.
+    let (other, _) = account(&running, "15550002222").await;
+    let sent = post(
+        &running,
+        "/sim/send",
+        &json!({ "from": other, "to": jid, "text": "while you were out" }),
+    )
+    .await;
+    assert_eq!(sent.status, 200, "{}", sent.json());
+    assert_eq!(get(&running, &path).await.json()["waiting"], 1);
+
     let removed = request(running.local_addr(), "DELETE", &path, None).await;
     assert_eq!(removed.status, 204);
     assert!(removed.body.is_empty());
     assert_eq!(get(&running, &path).await.json()["removed"], true);
     assert!(sim.device(&device_jid).unwrap().removed);
     assert_eq!(jid, "15550001111@s.whatsapp.net");
+}
+
+/// Polls the device until its closed connection is noticed.
+async fn wait_until_offline(running: &RunningSimulator, path: &str) {
+    let deadline = tokio::time::Instant::now() + common::TIMEOUT;
+    while get(running, path).await.json()["online"] == true {
+        assert!(tokio::time::Instant::now() < deadline, "still online");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
 }
 
 #[tokio::test]

@@ -1,5 +1,5 @@
-//! `/sim/devices`: register an already-paired companion from its public keys, read it, remove
-//! it.
+//! `/sim/devices`: register an already-paired companion from its public keys (and hand out its
+//! signed device identity), read it with its connection state, remove it.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 use wa_signal::{IdentityKey, PreKeyId, RegistrationId, SignedPreKeyId};
 
 use super::error::ApiError;
-use super::extract::{decode_public_key, decode_signature, parse_jid, JidPath, JsonBody};
+use super::extract::{
+    decode_public_key, decode_signature, encode_base64, parse_jid, JidPath, JsonBody,
+};
 use super::wire::DeviceJson;
 use super::ApiState;
 use crate::registry::{DeviceRegistration, PreKeyPublic, SignedPreKeyPublic};
@@ -70,15 +72,19 @@ impl NewDevice {
     }
 }
 
-/// `{jid, lid}` of a registered device.
+/// `{jid, lid, device_identity}` of a registered device: the identity is the base64
+/// `ADVSignedDeviceIdentity` the account signed for it, which the client countersigns and
+/// presents in its `pkmsg` stanzas.
 #[derive(Debug, Serialize)]
 pub(super) struct RegisteredDevice {
     jid: String,
     lid: String,
+    device_identity: String,
 }
 
-/// Registers the device under the account's next free id: 201 `{jid, lid}`; 400 for bad keys,
-/// a bad signature or a prekey id over 3 bytes, 404 `unknown_account`, 409 `too_many_devices`.
+/// Registers the device under the account's next free id: 201 `{jid, lid, device_identity}`;
+/// 400 for bad keys, a bad signature or a prekey id over 3 bytes, 404 `unknown_account`,
+/// 409 `too_many_devices`.
 pub(super) async fn register(
     State(state): State<ApiState>,
     JsonBody(request): JsonBody<NewDevice>,
@@ -86,21 +92,29 @@ pub(super) async fn register(
     let account = parse_jid("account", &request.account)?;
     let registration = request.registration()?;
     let device = state.simulator.register_device(&account, registration)?;
+    let identity = state.simulator.device_identity(&device.jid)?;
     let registered = RegisteredDevice {
         jid: device.jid.to_string(),
         lid: device.lid.to_string(),
+        device_identity: encode_base64(&identity),
     };
     Ok((StatusCode::CREATED, Json(registered)))
 }
 
-/// What the server holds for the device (PN or LID device JID); 404 `unknown_account` or
-/// `unknown_device`.
+/// What the server holds for the device (PN or LID device JID), whether it is online and how
+/// many stanzas wait for it; 404 `unknown_account` or `unknown_device`.
 pub(super) async fn get(
     State(state): State<ApiState>,
     JidPath(device): JidPath,
 ) -> Result<Json<DeviceJson>, ApiError> {
-    let info = state.simulator.device(&device)?;
-    Ok(Json((&info).into()))
+    let simulator = &state.simulator;
+    let info = simulator.device(&device)?;
+    let answer = DeviceJson::new(
+        &info,
+        simulator.is_online(&device),
+        simulator.waiting(&device),
+    );
+    Ok(Json(answer))
 }
 
 /// Removes the device (its next login fails with 401): 204; 404 as for `get`.

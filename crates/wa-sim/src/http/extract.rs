@@ -2,10 +2,11 @@
 //! typed values fields carry as strings (JIDs, base64 keys and signatures).
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Path, Request};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::request::Parts;
 use data_encoding::{BASE64, BASE64_NOPAD};
 use serde::de::DeserializeOwned;
+use serde::Deserialize;
 use wa_binary::Jid;
 use wa_noise::{PublicKey, KEY_LENGTH};
 use wa_signal::keys::DJB_TYPE;
@@ -64,6 +65,48 @@ where
             .map_err(|rejection| ApiError::bad_request("invalid_path", rejection.body_text()))?;
         parse_jid("path", &text).map(Self)
     }
+}
+
+/// The `?jid=J` query of a route naming an account, parsed; a missing `jid`, another
+/// parameter, a bad JID or a companion device's JID is a 400 in the API's error shape.
+#[derive(Debug)]
+pub(crate) struct AccountQuery(pub(crate) Jid);
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JidParameter {
+    jid: String,
+}
+
+impl<S> FromRequestParts<S> for AccountQuery
+where
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Query(parameter) = Query::<JidParameter>::from_request_parts(parts, state)
+            .await
+            .map_err(|rejection| ApiError::bad_request("invalid_query", rejection.body_text()))?;
+        parse_account_jid("jid", &parameter.jid).map(Self)
+    }
+}
+
+/// Parses the account JID in `field` (see [`account_only`]).
+pub(crate) fn parse_account_jid(field: &str, text: &str) -> Result<Jid, ApiError> {
+    account_only(field, parse_jid(field, text)?)
+}
+
+/// Refuses a companion device's JID where an account's is expected: the simulator acts for an
+/// account through its phone, so `:0` (the phone itself) is accepted.
+pub(crate) fn account_only(field: &str, jid: Jid) -> Result<Jid, ApiError> {
+    if jid.device() != 0 {
+        return Err(ApiError::bad_request(
+            "invalid_jid",
+            format!("{field}: expected an account JID, not a companion device"),
+        ));
+    }
+    Ok(jid)
 }
 
 /// Parses the JID in `field`.

@@ -8,8 +8,9 @@
 //! conflicts.
 //!
 //! A new route is one handler file (request struct with `deny_unknown_fields`, read through
-//! [`extract::JsonBody`] and [`extract::JidPath`] so bad input stays a 400 in this shape,
-//! simulator errors converted by `?` through [`ApiError`]'s `From<Error>`) and one `.route` line.
+//! [`extract::JsonBody`], [`extract::JidPath`] and [`extract::AccountQuery`] so bad input stays
+//! a 400 in this shape, simulator errors converted by `?` through [`ApiError`]'s
+//! `From<Error>`) and one `.route` line. Answers are 200 unless the table says otherwise.
 //!
 //! | route | body | answer |
 //! | --- | --- | --- |
@@ -17,17 +18,31 @@
 //! | `POST /sim/groups` | `{subject, participants, creator?, addressing?}` | 201 `{jid}` |
 //! | `GET /sim/groups/{jid}` | | metadata |
 //! | `POST /sim/groups/{jid}/admins` | `{participant, admin}` | metadata |
-//! | `POST /sim/devices` | `{account, noise_key, identity_key, registration_id, signed_pre_key, pre_keys?}` | 201 `{jid, lid}` |
-//! | `GET /sim/devices/{jid}` | | device |
+//! | `POST /sim/devices` | `{account, noise_key, identity_key, registration_id, signed_pre_key, pre_keys?}` | 201 `{jid, lid, device_identity}` |
+//! | `GET /sim/devices/{jid}` | | device, with `online` and `waiting` |
 //! | `DELETE /sim/devices/{jid}` | | 204 |
+//! | `POST /sim/scan` | `{qr, phone?}` | `{jid, lid}` |
+//! | `POST /sim/send` | `{from, to, text}` | `{id}` |
+//! | `POST /sim/react` | `{from, chat, target: {id, from_me, participant?}, emoji}` | `{id}` |
+//! | `POST /sim/revoke` | `{from, chat, target: {id, from_me, participant?}}` | `{id}` |
+//! | `GET /sim/received?jid=J` | | `[{kind, id, from, chat, sender, device, timestamp, text?, target?, emoji?, admin?}]` |
+//! | `GET /sim/receipts?jid=J` | | `[{id, device, chat, kind}]` |
+//! | `POST /sim/phones/{jid}` | `{online?, fail_next_decrypts?, lose_sessions?}` | 204 |
+//! | `POST /sim/faults` | `{kind, device?, count?, delay_ms?, error?, seed?, per_mille?}` | 204 |
+//! | `POST /sim/restart` | | 204 |
 //! | `GET /sim/info` | | `{ws_url, root_public_key, server_static_key}` |
 
 mod accounts;
 mod devices;
 mod error;
 mod extract;
+mod faults;
 mod groups;
 mod info;
+mod messages;
+mod phones;
+mod received;
+mod scan;
 mod sniff;
 mod wire;
 
@@ -68,6 +83,15 @@ pub(crate) fn router(simulator: Simulator, local_addr: SocketAddr) -> Router {
             "/sim/devices/{jid}",
             get(devices::get).delete(devices::remove),
         )
+        .route("/sim/scan", post(scan::scan))
+        .route("/sim/send", post(messages::send))
+        .route("/sim/react", post(messages::react))
+        .route("/sim/revoke", post(messages::revoke))
+        .route("/sim/received", get(received::received))
+        .route("/sim/receipts", get(received::receipts))
+        .route("/sim/phones/{jid}", post(phones::update))
+        .route("/sim/faults", post(faults::inject))
+        .route("/sim/restart", post(faults::restart))
         .fallback(|| async { ApiError::no_route() })
         .method_not_allowed_fallback(|| async { ApiError::wrong_method() })
         .with_state(ApiState {

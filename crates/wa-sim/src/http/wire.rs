@@ -41,7 +41,7 @@ impl From<&SignedPreKeyPublic> for SignedPreKeyJson {
     }
 }
 
-/// What the server holds for a device (`GET /sim/devices/{jid}`).
+/// What the server holds for a device, and its connection (`GET /sim/devices/{jid}`).
 #[derive(Debug, Serialize)]
 pub(crate) struct DeviceJson {
     jid: String,
@@ -51,10 +51,15 @@ pub(crate) struct DeviceJson {
     signed_pre_key: SignedPreKeyJson,
     pre_key_count: usize,
     removed: bool,
+    /// Whether it has a logged-in connection.
+    online: bool,
+    /// Stanzas queued for it or sent and not yet acknowledged.
+    waiting: usize,
 }
 
-impl From<&DeviceInfo> for DeviceJson {
-    fn from(device: &DeviceInfo) -> Self {
+impl DeviceJson {
+    /// The device's record with its connection state.
+    pub(crate) fn new(device: &DeviceInfo, online: bool, waiting: usize) -> Self {
         Self {
             jid: device.jid.to_string(),
             lid: device.lid.to_string(),
@@ -63,6 +68,8 @@ impl From<&DeviceInfo> for DeviceJson {
             signed_pre_key: (&device.signed_pre_key).into(),
             pre_key_count: device.pre_key_count,
             removed: device.removed,
+            online,
+            waiting,
         }
     }
 }
