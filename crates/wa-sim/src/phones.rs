@@ -191,13 +191,19 @@ impl Simulator {
     /// message. Returns the message id.
     ///
     /// # Errors
-    /// [`Error::UnknownAccount`], [`Error::UnsupportedChat`], [`Error::NoReachableDevice`],
+    /// [`Error::UnknownAccount`] (sender or recipient), [`Error::UnknownGroup`],
+    /// [`Error::UnsupportedChat`], [`Error::NoReachableDevice`],
     /// [`Error::Refused`] when the router refuses it (e.g. a group the account is not in).
     pub fn send(&self, from: &Jid, chat: &Jid, content: &Outgoing) -> Result<String> {
         let now = self.shared.clock.now();
         let mut state = self.shared.lock();
         let state = &mut *state;
         let (device, _) = state.phone_mut(from)?;
+        if chat.is_group() {
+            state.groups.get(chat).ok_or(Error::UnknownGroup)?;
+        } else if chat.is_pn_user() || chat.is_lid() {
+            state.registry.account(chat)?;
+        }
         let State {
             phones,
             registry,

@@ -231,25 +231,21 @@ async fn scenario(version: Version, scenario: &'static str, seed: u64) {
 }
 
 #[tokio::test]
-#[ignore = "needs the /sim HTTP API, message routing and pairing of issue 4 (other branches); un-ignore at merge"]
 async fn baileys_v6_paired_login_messages_reactions_revokes() {
     scenario(Version::V6, "paired", 61).await;
 }
 
 #[tokio::test]
-#[ignore = "needs the /sim HTTP API, message routing and pairing of issue 4 (other branches); un-ignore at merge"]
 async fn baileys_v6_pairs_by_qr_and_logs_in_again() {
     scenario(Version::V6, "pair", 62).await;
 }
 
 #[tokio::test]
-#[ignore = "needs the /sim HTTP API, message routing and pairing of issue 4 (other branches); un-ignore at merge"]
 async fn baileys_v7_paired_login_messages_reactions_revokes() {
     scenario(Version::V7, "paired", 71).await;
 }
 
 #[tokio::test]
-#[ignore = "needs the /sim HTTP API, message routing and pairing of issue 4 (other branches); un-ignore at merge"]
 async fn baileys_v7_pairs_by_qr_and_logs_in_again() {
     scenario(Version::V7, "pair", 72).await;
 }

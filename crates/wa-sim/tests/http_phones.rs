@@ -245,8 +245,8 @@ async fn sending_errors() {
             "unknown_group",
         ),
         (send(&alice, &group), 404, "not_in_group"),
-        // The simulator has nobody to encrypt for.
-        (send(&alice, stranger), 409, "no_reachable_device"),
+        // Nobody has that number.
+        (send(&alice, stranger), 404, "unknown_account"),
         (json!({ "from": alice, "to": bob }), 400, "invalid_json"),
         (
             json!({ "from": alice, "to": bob, "text": "x", "extra": 1 }),

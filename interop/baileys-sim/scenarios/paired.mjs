@@ -110,8 +110,11 @@ export async function run({ baileys, control, checks, url, logger }) {
             for (const text of ['👍', '❤️', '']) {
                 await conn.send(chat, { react: { text, key: incoming.key } });
             }
-            revoked = await conn.send(chat, { text: ourText });
-            await conn.send(chat, { delete: revoked.key });
+            // Snapshot the key: Baileys 7 applies the revoke's own messages.update to the
+            // message object it returned, replacing its key with the revoke's.
+            const sent = await conn.send(chat, { text: ourText });
+            revoked = { key: { ...sent.key } };
+            await conn.send(chat, { delete: { ...sent.key } });
             kept = await conn.send(chat, { text: keptText });
             return `to ${chat}: 3 reactions on ${incoming.key.id}, text ${revoked.key.id} revoked, text ${kept.key.id}`;
         });
