@@ -1,44 +1,42 @@
 //! A local WhatsApp-compatible server (the simulator), for tests, benchmarks and demos: no phone,
 //! no network, no ban risk.
 //!
-//! What exists so far (issue 4 is being built in steps):
+//! It is a small server, one module per concern: the handshake and the connection loop
+//! (`connection`, `server`), accounts and devices (`registry`), the simulated primary phones
+//! (`phone`, `phones`), pairing (`pairing`), IQ handlers (`iq`), message routing (`routing`,
+//! `hub`, `dispatch`), groups (`groups`), faults (`faults`, `clock`) and the HTTP control API
+//! (`http`).
 //!
-//! * its own certificate root, derived from a seed, and a Noise static key certified by a chain
-//!   from that root ([`Simulator::root_public_key`] is what clients trust);
-//! * an in-memory registry of accounts (phone number JID and a random 15-digit LID) and their
-//!   companion devices with their public Signal keys ([`Simulator::create_account`],
-//!   [`Simulator::register_device`], [`Simulator::remove_device`]);
-//! * [`Simulator::listen`]: a WebSocket server running the Noise responder
-//!   ([`wa_transport::accept`]), which answers a known device's login with `<success>` and an
-//!   unknown or removed one with `<failure reason="401"/>`;
-//! * pairing: a client registering (`devicePairingData`) gets `pair-device` refs, a simulated
-//!   phone scans its QR ([`Simulator::scan`], on an existing account or a new one), the
-//!   client gets `pair-success` with an account-signed ADV identity, countersigns it, is
-//!   registered and told to reconnect (515); every companion has a signed identity
-//!   ([`Simulator::device_identity`]);
-//! * IQ handlers: ping, prekey count, prekey upload (validated: key sizes, 3-byte ids, the
-//!   signed prekey's signature), prekey bundle fetch by PN or LID device JID (consuming one
-//!   one-time prekey per device, per-user `404 item-not-found` for unknown devices), usync
-//!   device lists (and LIDs) for PN and LID users, passive/active, and
-//!   `<error code="501" text="feature-not-implemented"/>` for every other IQ. Primary phones
-//!   are not simulated yet: device lists hold only registered companions;
-//! * groups ([`Simulator::create_group`], [`Simulator::group`], [`Simulator::set_admin`]) with
-//!   phone-number or LID addressing, their metadata IQ (`w:g2` `<query request="interactive"/>`,
-//!   `403 forbidden` for non-members, `404 item-not-found` for unknown groups), and
-//!   [`participant_hash`], the `phash` of a group's device list;
-//! * message routing: a `<message>` to a user fans out per `<to>` device (the sender's own
-//!   other devices get `recipient`), a `<message>` to a group goes by sender key to every
-//!   member device (LID groups: `participant` in LID form, `participant_pn`,
-//!   `addressing_mode`), the sender gets `<ack t>` (the server's `phash` when its differs, an
-//!   `error` code for bad requests); offline devices get their messages at login, messages
-//!   not acknowledged are re-sent on the next login, an id reaches a device once (retries with
-//!   `<enc count>` excepted), and receipts (delivery, read, retry with their keys) go back to
-//!   the sending device;
-//! * faults ([`Simulator::inject`] with a [`Fault`]: drops before or after routing, delayed or
-//!   withheld acks, stream errors, seeded random drops; [`Simulator::restart`]) and an
-//!   injectable [`Clock`] for every server timestamp;
-//! * an HTTP control API under `/sim/` on the same port (JSON: accounts, groups, devices, info;
-//!   [`RunningSimulator::control_url`]), so tools in any language can script it.
+//! * **Handshake.** Its own certificate root, derived from a seed, and a Noise static key
+//!   certified by a chain from that root ([`Simulator::root_public_key`] is what clients
+//!   trust); [`Simulator::listen`] serves WebSocket clients (the Noise responder of
+//!   [`wa_transport::accept`]) and, on the same port, the HTTP control API under `/sim/`.
+//! * **Accounts and devices.** Accounts have a phone-number JID, a random 15-digit LID and a
+//!   simulated primary phone (device 0, a real Signal endpoint on `wa-signal`) that decrypts
+//!   and records what it receives ([`Simulator::received`]), sends texts, reactions and
+//!   revokes ([`Simulator::send`]), answers with delivery and retry receipts, and misbehaves on
+//!   demand ([`Simulator::fail_next_decrypts`], [`Simulator::lose_sessions`],
+//!   [`Simulator::set_phone_online`]). Companions are registered already paired
+//!   ([`Simulator::register_device`]) or paired by QR: a registering client gets
+//!   `pair-device` refs, the phone scans its QR ([`Simulator::scan`]), the client gets
+//!   `pair-success` with an ADV identity signed by the phone, countersigns it, and is told to
+//!   reconnect (515). A known device logs in (`<success>`, then what waited for it and
+//!   `<ib><offline count/></ib>`); an unknown or removed one gets `<failure reason="401"/>`.
+//! * **IQ handlers.** Ping, prekey count and upload (validated), prekey bundle fetch by PN or
+//!   LID device JID (consuming one-time prekeys), usync device lists and LIDs, group metadata
+//!   (`w:g2`, PN or LID addressing), passive/active, and
+//!   `<error code="501" text="feature-not-implemented"/>` for the rest.
+//! * **Routing.** A `<message>` to a user fans out per `<to>` device (the sender's own other
+//!   devices get `recipient`), a `<message>` to a group goes by sender key to every member
+//!   device (LID groups: `participant` in LID form, `participant_pn`, `addressing_mode`); the
+//!   sender gets `<ack t>` (with the server's `phash` when its differs, or an `error` code).
+//!   Offline devices get their messages at login, unacknowledged ones are re-sent, an id
+//!   reaches a device once (retries excepted), receipts go back to the sending device.
+//! * **Faults.** [`Simulator::inject`] with a [`Fault`] (drops before or after routing,
+//!   delayed or withheld acks, stream errors, seeded random drops), [`Simulator::restart`], and
+//!   an injectable [`Clock`] for every server timestamp.
+//! * **Control.** This Rust API, and the same operations over HTTP
+//!   ([`RunningSimulator::control_url`]); `wa sim --listen ADDR` runs it standalone.
 //!
 //! `DeviceKeys` (a device's private keys, for tests and demo clients) exists only with the
 //! `test-util` feature.
