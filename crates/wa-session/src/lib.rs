@@ -1,8 +1,17 @@
 //! The session engine (issue 5, being built in steps): the sans-IO pieces of a WhatsApp
 //! multi-device client that the tokio session actor is assembled from.
 //!
-//! Nothing here is wired into an actor yet; each module says what it covers.
+//! Nothing here is wired into an actor yet; each module says what it covers:
+//!
+//! * `pairing`: new-device credentials, the registration and login payloads, `pair-device`,
+//!   the QR string, `pair-success`, and keeping the paired device in the store.
 
 mod error;
+mod pairing;
 
 pub use error::{Error, Result};
+pub use pairing::{
+    load_paired, on_pair_device, on_pair_success, pair_error_reply, qr_string, save_paired,
+    AdvSecret, ClientConfig, Credentials, PairDevice, PairSuccess, Paired, PairedDevice,
+    PairingError, PairingRef, QrClientType, ADV_SECRET_LENGTH,
+};
