@@ -44,16 +44,27 @@ pub struct PairedDevice {
 ///
 /// ```
 /// use rand_core::OsRng;
-/// use wa_session::{load_paired, save_paired, Credentials};
+/// use wa_binary::Jid;
+/// use wa_session::{load_paired, save_paired, Credentials, Paired};
 /// use wa_store::Store;
 ///
-/// # fn f(paired: &wa_session::Paired) -> wa_session::Result<()> {
 /// let mut store = Store::open_in_memory()?;
 /// let creds = Credentials::generate(0, &mut OsRng);
-/// let id = save_paired(&mut store, &creds, paired)?;
-/// assert_eq!(load_paired(&store, id)?.jid, paired.jid);
-/// # Ok(())
-/// # }
+/// // What `on_pair_success` returns after a real scan.
+/// let paired = Paired {
+///     jid: Jid::parse("15550001111:2@s.whatsapp.net")?,
+///     lid: Some(Jid::parse("777:2@lid")?),
+///     platform: Some("android".into()),
+///     business_name: None,
+///     key_index: 2,
+///     server_time: None,
+///     account: Default::default(),
+/// };
+/// let id = save_paired(&mut store, &creds, &paired)?;
+/// let device = load_paired(&store, id)?;
+/// assert_eq!(device.jid, paired.jid);
+/// assert_eq!(device.registration_id, creds.registration_id);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn save_paired(store: &mut Store, creds: &Credentials, paired: &Paired) -> Result<DeviceId> {
     let id = store.create_device(&NewDevice {
