@@ -4,7 +4,7 @@
 use wa_binary::Jid;
 use wa_proto::adv::AdvSignedDeviceIdentity;
 use wa_signal::{IdentityKeyPair, ProtocolAddress, RegistrationId, SignedPreKeyRecord};
-use wa_store::{DeviceId, NewDevice, Pairing, Store};
+use wa_store::{DeviceId, LidUser, NewDevice, Pairing, PnUser, Store};
 
 use super::credentials::Credentials;
 use super::success::Paired;
@@ -34,7 +34,8 @@ pub struct PairedDevice {
 }
 
 /// Stores a freshly paired device: its keys, its signed prekey, what pairing said (JIDs,
-/// platform, signed identity) and the primary phone's identity under the account's LID (or
+/// platform, signed identity), our own LID <-> phone-number mapping, and the primary phone's
+/// identity under the account's LID (or
 /// phone number) device 0, as whatsmeow does. Call it before sending the `pair-device-sign`
 /// reply, so a crash never leaves a registered device without keys.
 ///
@@ -83,6 +84,10 @@ pub fn save_paired(store: &mut Store, creds: &Credentials, paired: &Paired) -> R
             platform: paired.platform.clone(),
         },
     )?;
+    if let Some(lid) = &paired.lid {
+        let lid_user = LidUser::new(lid.user())?;
+        store.put_lid_mapping(id, &lid_user, &PnUser::new(paired.jid.user())?)?;
+    }
     if let Some(primary) = paired.account_signature_key() {
         let account = paired.lid.as_ref().unwrap_or(&paired.jid);
         let address = ProtocolAddress::new(account.user(), account.domain(), 0)?;

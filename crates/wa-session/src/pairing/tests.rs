@@ -327,6 +327,14 @@ fn paired_devices_round_trip_through_the_store() {
         loaded.signed_pre_key.key_pair().public_key(),
         phone.creds.signed_pre_key.key_pair().public_key()
     );
+    // Our own LID mapping.
+    assert_eq!(
+        store
+            .lid_for_pn(id, &wa_store::PnUser::new("15550001111").unwrap())
+            .unwrap()
+            .map(|lid| lid.as_str().to_owned()),
+        Some("777".to_owned())
+    );
     // The primary phone's identity, under the account's LID device 0.
     let primary = "777_1:0".parse().unwrap();
     assert_eq!(
