@@ -78,6 +78,8 @@ mod device_keys;
 mod dispatch;
 mod error;
 mod faults;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 mod groups;
 mod http;
 mod hub;

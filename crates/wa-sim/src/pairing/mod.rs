@@ -22,6 +22,8 @@ mod signer;
 mod stanzas;
 
 pub(crate) use identity::register_signed_device;
+#[cfg(feature = "fuzzing")]
+pub(crate) use qr::PairingQr;
 pub(crate) use session::serve_registration;
 
 use pending::PendingPairings;
