@@ -3,6 +3,7 @@
 //!
 //! Nothing here is wired into an actor yet; each module says what it covers.
 
+pub mod content;
 mod error;
 
-pub use error::{Error, Result};
+pub use error::{ContentError, Error, MessageIdError, Result, TargetError};
