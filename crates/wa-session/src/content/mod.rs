@@ -31,6 +31,7 @@
 mod build;
 mod emoji;
 mod message_id;
+mod perspective;
 mod read;
 mod stanza_attrs;
 mod target;
