@@ -22,6 +22,104 @@ pub enum Error {
     /// The stored device has not finished pairing (no JID, signed identity or signed prekey).
     #[error("the device is not paired")]
     NotPaired,
+    /// A message id that is empty, too long or not ASCII letters and digits.
+    #[error("invalid message id: {0}")]
+    InvalidMessageId(MessageIdError),
+    /// A reaction text that is neither empty nor exactly one emoji.
+    #[error("a reaction must be empty or exactly one emoji")]
+    InvalidEmoji,
+    /// A text message with no text.
+    #[error("a text message must not be empty")]
+    EmptyText,
+    /// Reacting to, or revoking as an admin, another member's group message without naming
+    /// its author: peers would drop the message silently.
+    #[error(
+        "the target is another member's group message but its author (participant) is missing"
+    )]
+    MissingParticipant,
+    /// The target's author is in the other addressing form than the group uses (a phone
+    /// number in a LID group or the reverse) and no mapping to the group's form is known.
+    #[error("the target's author is not in the group's addressing form ({expected}) and no mapping is known")]
+    ParticipantAddressing {
+        /// The form the group uses.
+        expected: crate::content::GroupAddressing,
+    },
+    /// A target that this kind of message cannot address.
+    #[error("unsupported target: {0}")]
+    UnsupportedTarget(TargetError),
+    /// A decrypted message whose reaction, revoke, device-sent or sender-key part is not
+    /// well formed.
+    #[error("malformed message content: {0}")]
+    MalformedContent(ContentError),
+}
+
+/// Why a message id was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum MessageIdError {
+    /// The empty string.
+    #[error("empty")]
+    Empty,
+    /// Longer than [`crate::content::MAX_MESSAGE_ID_LEN`] bytes.
+    #[error("too long")]
+    TooLong,
+    /// A character other than an ASCII letter or digit.
+    #[error("not ASCII letters and digits")]
+    InvalidCharacter,
+}
+
+/// Why a target (chat plus message) was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TargetError {
+    /// The chat JID names a device (`user:N@…`); chats are accounts or groups.
+    #[error("the chat JID names a device")]
+    ChatIsDevice,
+    /// The chat is not a user (phone number or LID), a group or a channel.
+    #[error("the chat is not a user, group or channel")]
+    ChatKind,
+    /// The author (participant) is not a phone-number or LID user.
+    #[error("the author is not a user JID")]
+    ParticipantKind,
+    /// Channel (newsletter) posts take reactions only.
+    #[error("channel posts cannot be revoked this way")]
+    NewsletterRevoke,
+    /// The other side's message in a one-to-one chat cannot be revoked by us.
+    #[error("the other side's message in a one-to-one chat cannot be revoked")]
+    PeerDirectMessageRevoke,
+    /// Channel reactions are sent unencrypted by server id, not as a `Message`.
+    #[error("channel reactions are not end-to-end encrypted messages")]
+    NewsletterReaction,
+}
+
+/// What is wrong with a decrypted message's content.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ContentError {
+    /// The protobuf does not decode.
+    #[error("not a valid Message protobuf")]
+    Protobuf,
+    /// A reaction or revoke without its message key.
+    #[error("the target message key is missing")]
+    MissingKey,
+    /// A message key without its chat (`remoteJid`).
+    #[error("the target message key has no chat")]
+    MissingChat,
+    /// A message key whose chat or participant is not a valid JID.
+    #[error("the target message key has an invalid JID")]
+    KeyJid,
+    /// A message key whose id is missing or invalid.
+    #[error("the target message key has no valid id")]
+    KeyId,
+    /// A device-sent message without a valid destination chat, or without a message.
+    #[error("the device-sent message has no valid destination or message")]
+    DeviceSent,
+    /// A device-sent message inside a device-sent message.
+    #[error("nested device-sent message")]
+    NestedDeviceSent,
+    /// A sender key distribution without a valid group id or without key bytes.
+    #[error("the sender key distribution has no valid group or no key")]
+    SenderKeyDistribution,
 }
 
 /// This crate's result type.

@@ -6,10 +6,11 @@
 //! * `pairing`: new-device credentials, the registration and login payloads, `pair-device`,
 //!   the QR string, `pair-success`, and keeping the paired device in the store.
 
+pub mod content;
 mod error;
 mod pairing;
 
-pub use error::{Error, Result};
+pub use error::{ContentError, Error, MessageIdError, Result, TargetError};
 pub use pairing::{
     load_paired, on_pair_device, on_pair_success, pair_error_reply, qr_string, save_paired,
     AdvSecret, ClientConfig, Credentials, PairDevice, PairSuccess, Paired, PairedDevice,
