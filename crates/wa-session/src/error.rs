@@ -1,5 +1,7 @@
 //! The crate's error type. Messages never contain key material or message text.
 
+use wa_binary::Jid;
+
 /// Everything the session engine can refuse or fail with.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -51,6 +53,16 @@ pub enum Error {
     /// well formed.
     #[error("malformed message content: {0}")]
     MalformedContent(ContentError),
+    /// A JID given where a user's device was expected (`s.whatsapp.net` or `lid`, with a user).
+    #[error("not a user device: {0}")]
+    NotADevice(Jid),
+    /// A device listed for a chat that is not in the chat's addressing form (a phone-number
+    /// device in a LID chat or group, or the other way round).
+    #[error("device {0} is not in the chat's addressing form")]
+    WrongAddressing(Jid),
+    /// A stanza from the server or a peer that lacks a field or has one of the wrong size.
+    #[error("malformed stanza: {0}")]
+    MalformedStanza(&'static str),
 }
 
 /// Why a message id was refused.

@@ -4,10 +4,14 @@
 //! Nothing here is wired into an actor yet; each module says what it covers:
 //!
 //! * `pairing`: new-device credentials, the registration and login payloads, `pair-device`,
-//!   the QR string, `pair-success`, and keeping the paired device in the store.
+//!   the QR string, `pair-success`, and keeping the paired device in the store;
+//! * [`content`]: message ids, reaction emoji, target keys, building and reading messages;
+//! * [`fanout`]: encrypting a message for every device of a chat (pairwise, sender keys,
+//!   retries) and building the `<message>` stanza.
 
 pub mod content;
 mod error;
+pub mod fanout;
 mod pairing;
 
 pub use error::{ContentError, Error, MessageIdError, Result, TargetError};
