@@ -63,6 +63,20 @@ pub enum Error {
     /// A stanza from the server or a peer that lacks a field or has one of the wrong size.
     #[error("malformed stanza: {0}")]
     MalformedStanza(&'static str),
+    /// The session is not connected (or stopped) and cannot send.
+    #[error("disconnected")]
+    Disconnected,
+    /// No answer came in time.
+    #[error("timed out waiting for the server")]
+    Timeout,
+    /// The server answered an IQ with an error.
+    #[error("the server answered {code} ({text})")]
+    Iq {
+        /// The error code (e.g. 404).
+        code: u16,
+        /// The error text (e.g. `item-not-found`).
+        text: String,
+    },
 }
 
 /// Why a message id was refused.

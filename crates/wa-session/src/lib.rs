@@ -1,19 +1,21 @@
 //! The session engine (issue 5, being built in steps): the sans-IO pieces of a WhatsApp
 //! multi-device client that the tokio session actor is assembled from.
 //!
-//! Nothing here is wired into an actor yet; each module says what it covers:
-//!
+//! * the session actor ([`Session`]): login with stored credentials, IQs with timeouts,
+//!   keepalive, prekey refill, stream errors and reconnects, with [`Event`]s;
 //! * `pairing`: new-device credentials, the registration and login payloads, `pair-device`,
 //!   the QR string, `pair-success`, and keeping the paired device in the store;
 //! * [`content`]: message ids, reaction emoji, target keys, building and reading messages;
 //! * [`fanout`]: encrypting a message for every device of a chat (pairwise, sender keys,
 //!   retries) and building the `<message>` stanza.
 
+mod actor;
 pub mod content;
 mod error;
 pub mod fanout;
 mod pairing;
 
+pub use actor::{Clock, Event, Session, SessionConfig, SystemClock};
 pub use error::{ContentError, Error, MessageIdError, Result, TargetError};
 pub use pairing::{
     load_paired, on_pair_device, on_pair_success, pair_error_reply, qr_string, save_paired,

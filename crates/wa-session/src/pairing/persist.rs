@@ -11,7 +11,7 @@ use super::success::Paired;
 use crate::error::{Error, Result};
 
 /// A paired device as stored: enough to log in and to start sending.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct PairedDevice {
     /// Its row in the store.
     pub id: DeviceId,

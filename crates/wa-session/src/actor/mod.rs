@@ -1,0 +1,120 @@
+//! The session actor: one tokio task per WhatsApp session that owns the connection, logs in
+//! with the stored credentials, keeps the link alive, answers IQs by id, uploads prekeys, and
+//! reconnects with jittered backoff; a cheap, cloneable [`Session`] handle talks to it.
+//!
+//! What it does today: login, IQs with timeouts, keepalive pings, prekey refill, stream
+//! errors (`conflict` → [`Event::Replaced`] and stop, `device_removed` / `<failure 401>` →
+//! [`Event::LoggedOut`] and stop, 515/503/network loss → reconnect), and raw stanza sends.
+//! The send path for reactions and revokes and the receive path are built on top of it.
+
+mod config;
+mod events;
+mod iq;
+mod prekeys;
+mod run;
+
+use std::time::Duration;
+
+use tokio::sync::{mpsc, oneshot};
+use wa_binary::Node;
+use wa_store::{DeviceId, StoreHandle};
+
+pub use config::{Clock, SessionConfig, SystemClock};
+pub use events::Event;
+
+use crate::error::{Error, Result};
+use iq::IqAnswer;
+
+/// What the handle asks of the actor.
+#[derive(Debug)]
+enum Command {
+    /// Send an IQ (the actor gives it an id) and hand back its answer.
+    Iq {
+        node: Node<'static>,
+        answer: oneshot::Sender<oneshot::Receiver<IqAnswer>>,
+    },
+    /// Send a stanza as is.
+    Send { node: Node<'static> },
+    /// Close the connection and stop.
+    Stop,
+}
+
+/// A handle to a running session. Cloning it is cheap; the session stops when
+/// [`stop`](Self::stop) is called or every handle is dropped.
+#[derive(Debug, Clone)]
+pub struct Session {
+    commands: mpsc::UnboundedSender<Command>,
+    iq_timeout: Duration,
+}
+
+impl Session {
+    /// Starts the session of the paired device `device` in `store`: it connects, logs in and
+    /// keeps doing so until stopped, logged out or replaced. Returns the handle and the
+    /// session's events.
+    ///
+    /// # Errors
+    /// [`Error::UnknownDevice`] / [`Error::NotPaired`] when the store has no paired device
+    /// with this id; [`Error::Store`] when the store fails.
+    pub async fn start(
+        config: SessionConfig,
+        store: StoreHandle,
+        device: DeviceId,
+    ) -> Result<(Self, mpsc::UnboundedReceiver<Event>)> {
+        let paired = store
+            .call(move |store| crate::pairing::load_paired(store, device))
+            .await??;
+        let (commands, command_rx) = mpsc::unbounded_channel();
+        let (events, event_rx) = mpsc::unbounded_channel();
+        let session = Self {
+            commands,
+            iq_timeout: config.iq_timeout,
+        };
+        tokio::spawn(run::run(
+            config,
+            store,
+            paired,
+            session.clone(),
+            command_rx,
+            events,
+        ));
+        Ok((session, event_rx))
+    }
+
+    /// Sends an IQ and waits for its answer (the `id` attribute is set by the session).
+    ///
+    /// # Errors
+    /// [`Error::Iq`] for an `<iq type="error">` answer, [`Error::Timeout`] when no answer
+    /// comes within the configured IQ timeout, [`Error::Disconnected`] when the connection is
+    /// down or drops before the answer.
+    pub async fn iq(&self, node: Node<'static>) -> Result<Node<'static>> {
+        let (answer_tx, answer_rx) = oneshot::channel();
+        self.commands
+            .send(Command::Iq {
+                node,
+                answer: answer_tx,
+            })
+            .map_err(|_| Error::Disconnected)?;
+        let reply = answer_rx.await.map_err(|_| Error::Disconnected)?;
+        match tokio::time::timeout(self.iq_timeout, reply).await {
+            Err(_) => Err(Error::Timeout),
+            Ok(Err(_)) => Err(Error::Disconnected),
+            Ok(Ok(Ok(node))) => Ok(node),
+            Ok(Ok(Err((code, text)))) => Err(Error::Iq { code, text }),
+        }
+    }
+
+    /// Sends a stanza as is, when connected.
+    ///
+    /// # Errors
+    /// [`Error::Disconnected`] when the session has stopped.
+    pub fn send(&self, node: Node<'static>) -> Result<()> {
+        self.commands
+            .send(Command::Send { node })
+            .map_err(|_| Error::Disconnected)
+    }
+
+    /// Closes the connection and stops the session.
+    pub fn stop(&self) {
+        let _ = self.commands.send(Command::Stop);
+    }
+}

@@ -1,0 +1,320 @@
+//! The actor's task: connect, log in, serve the connection, and reconnect with jittered
+//! exponential backoff until stopped, replaced or logged out.
+
+use std::time::{Duration, Instant};
+
+use rand_chacha::ChaCha20Rng;
+use rand_core::{OsRng, RngCore, SeedableRng as _};
+use tokio::sync::mpsc;
+use wa_binary::{Jid, Node, Server};
+use wa_store::StoreHandle;
+use wa_transport::{ClientConnection, NodeSender};
+
+use super::iq::PendingIqs;
+use super::{prekeys, Command, Event, Session, SessionConfig};
+use crate::pairing::PairedDevice;
+
+/// How a connection ended, and so what the session does next.
+#[derive(Debug)]
+enum Ending {
+    /// `stop()` was called, or every handle was dropped.
+    Stopped,
+    /// `<conflict type="replaced">`.
+    Replaced,
+    /// The device is no longer registered.
+    LoggedOut,
+    /// Anything else: reconnect. `logged_in` resets the backoff.
+    Lost { reason: String, logged_in: bool },
+}
+
+pub(super) async fn run(
+    config: SessionConfig,
+    store: StoreHandle,
+    paired: PairedDevice,
+    handle: Session,
+    mut commands: mpsc::UnboundedReceiver<Command>,
+    events: mpsc::UnboundedSender<Event>,
+) {
+    // The actor keeps only a weak link to its own command channel, so dropping every
+    // user-held handle stops it.
+    let weak = handle.commands.downgrade();
+    let iq_timeout = handle.iq_timeout;
+    drop(handle);
+    let mut rng = match config.seed {
+        Some(seed) => ChaCha20Rng::seed_from_u64(seed),
+        None => ChaCha20Rng::seed_from_u64(OsRng.next_u64()),
+    };
+    let mut pending = PendingIqs::new(format!("{:08x}", rng.next_u32()));
+    let mut failures: u32 = 0;
+    loop {
+        let ending = match connect(&config, &paired).await {
+            Ok(conn) => {
+                let context = Context {
+                    config: &config,
+                    store: &store,
+                    paired: &paired,
+                    events: &events,
+                    weak: &weak,
+                    iq_timeout,
+                };
+                serve(conn, &context, &mut commands, &mut pending, &mut rng).await
+            }
+            Err(reason) => Ending::Lost {
+                reason,
+                logged_in: false,
+            },
+        };
+        pending.clear();
+        match ending {
+            Ending::Stopped => return,
+            Ending::Replaced => {
+                let _ = events.send(Event::Replaced);
+                return;
+            }
+            Ending::LoggedOut => {
+                let _ = events.send(Event::LoggedOut);
+                return;
+            }
+            Ending::Lost { reason, logged_in } => {
+                tracing::debug!(%reason, "connection lost");
+                let _ = events.send(Event::Disconnected {
+                    reason,
+                    reconnecting: true,
+                });
+                failures = if logged_in {
+                    1
+                } else {
+                    failures.saturating_add(1)
+                };
+            }
+        }
+        let delay = backoff(&config, failures, &mut rng);
+        if wait_or_stop(delay, &mut commands).await {
+            return;
+        }
+    }
+}
+
+/// What `serve` needs besides the connection.
+struct Context<'a> {
+    config: &'a SessionConfig,
+    store: &'a StoreHandle,
+    paired: &'a PairedDevice,
+    events: &'a mpsc::UnboundedSender<Event>,
+    weak: &'a mpsc::WeakUnboundedSender<Command>,
+    iq_timeout: Duration,
+}
+
+async fn connect(
+    config: &SessionConfig,
+    paired: &PairedDevice,
+) -> Result<ClientConnection, String> {
+    let payload = config
+        .client
+        .login_payload(&paired.jid)
+        .map_err(|error| error.to_string())?;
+    let connect = wa_transport::connect(
+        &config.url,
+        paired.noise_key.clone(),
+        config.header,
+        &config.verifier,
+        &payload,
+        config.clock.now(),
+    );
+    match tokio::time::timeout(config.iq_timeout, connect).await {
+        Ok(Ok(conn)) => Ok(conn),
+        Ok(Err(error)) => Err(format!("connect failed: {error}")),
+        Err(_) => Err("connect timed out".to_owned()),
+    }
+}
+
+/// `min_backoff · 2^(failures-1)`, capped at `max_backoff`, then a uniform jitter of ±25%.
+fn backoff(config: &SessionConfig, failures: u32, rng: &mut ChaCha20Rng) -> Duration {
+    let exponent = failures.saturating_sub(1).min(16);
+    let base = config
+        .min_backoff
+        .saturating_mul(1 << exponent)
+        .min(config.max_backoff);
+    let jitter_per_mille = 750 + u64::from(rng.next_u32() % 501);
+    let millis = u64::try_from(base.as_millis()).unwrap_or(u64::MAX);
+    Duration::from_millis(millis.saturating_mul(jitter_per_mille) / 1000)
+}
+
+/// Sleeps `delay` while refusing commands (the connection is down). Returns true if the
+/// session must stop.
+async fn wait_or_stop(delay: Duration, commands: &mut mpsc::UnboundedReceiver<Command>) -> bool {
+    let sleep = tokio::time::sleep(delay);
+    tokio::pin!(sleep);
+    loop {
+        tokio::select! {
+            () = &mut sleep => return false,
+            command = commands.recv() => match command {
+                None | Some(Command::Stop) => return true,
+                // Dropping the answer channel tells the caller it is disconnected.
+                Some(Command::Iq { .. } | Command::Send { .. }) => {}
+            },
+        }
+    }
+}
+
+/// Serves one connection from login to its end.
+async fn serve(
+    conn: ClientConnection,
+    context: &Context<'_>,
+    commands: &mut mpsc::UnboundedReceiver<Command>,
+    pending: &mut PendingIqs,
+    rng: &mut ChaCha20Rng,
+) -> Ending {
+    let (mut sender, mut receiver) = conn.into_split();
+    let first = match tokio::time::timeout(context.iq_timeout, receiver.recv()).await {
+        Ok(Ok(Some(node))) => node,
+        Ok(Ok(None)) => return lost("closed before login", false),
+        Ok(Err(error)) => return lost(&format!("login failed: {error}"), false),
+        Err(_) => return lost("no answer to the login", false),
+    };
+    match first.tag() {
+        "success" => {}
+        "failure" if first.attr_str("reason") == Some("401") => return Ending::LoggedOut,
+        "failure" => {
+            let reason = first.attr_str("reason").unwrap_or("unknown");
+            return lost(&format!("login refused ({reason})"), false);
+        }
+        "stream:error" => return stream_error(&first, false),
+        other => return lost(&format!("unexpected <{other}> instead of <success>"), false),
+    }
+    let _ = context.events.send(Event::Connected {
+        jid: context.paired.jid.clone(),
+        lid: first.attr_jid("lid"),
+    });
+    spawn_after_login(context, rng.next_u64());
+
+    let mut keepalive = tokio::time::interval(context.config.keepalive);
+    keepalive.reset();
+    let mut last_heard = Instant::now();
+    let silence_limit = context.config.keepalive * 2 + context.iq_timeout;
+    loop {
+        tokio::select! {
+            command = commands.recv() => match command {
+                None | Some(Command::Stop) => {
+                    let _ = sender.close().await;
+                    return Ending::Stopped;
+                }
+                Some(Command::Iq { node, answer }) => {
+                    let (id, reply) = pending.register();
+                    let _ = answer.send(reply);
+                    if let Err(error) = sender.send(&node.with_attr("id", id)).await {
+                        return lost(&format!("send failed: {error}"), true);
+                    }
+                }
+                Some(Command::Send { node }) => {
+                    if let Err(error) = sender.send(&node).await {
+                        return lost(&format!("send failed: {error}"), true);
+                    }
+                }
+            },
+            received = receiver.recv() => match received {
+                Ok(Some(node)) => {
+                    last_heard = Instant::now();
+                    if let Some(ending) = on_stanza(node, &mut sender, pending).await {
+                        return ending;
+                    }
+                }
+                Ok(None) => return lost("the server closed the connection", true),
+                Err(error) => return lost(&format!("receive failed: {error}"), true),
+            },
+            _ = keepalive.tick() => {
+                if last_heard.elapsed() > silence_limit {
+                    return lost("keepalive: the server went silent", true);
+                }
+                let ping = Node::new("iq")
+                    .with_attr("xmlns", "w:p")
+                    .with_attr("type", "get")
+                    .with_attr("to", Jid::server_only(Server::User))
+                    .with_children(vec![Node::new("ping")]);
+                // The pong resolves a pending entry nobody waits for; what matters is that
+                // the server is heard from.
+                let (id, _reply) = pending.register();
+                if let Err(error) = sender.send(&ping.with_attr("id", id)).await {
+                    return lost(&format!("send failed: {error}"), true);
+                }
+            }
+        }
+    }
+}
+
+/// Handles one stanza from the server. Returns how the connection ends, if it does.
+async fn on_stanza(
+    node: Node<'static>,
+    sender: &mut NodeSender,
+    pending: &mut PendingIqs,
+) -> Option<Ending> {
+    match node.tag() {
+        "iq" => match node.attr_str("type") {
+            Some("result" | "error") => {
+                pending.resolve(node);
+            }
+            // The server's own pings (`xmlns="urn:xmpp:ping"`) want an empty result.
+            Some("get")
+                if node.child("ping").is_some()
+                    || node.attr_str("xmlns") == Some("urn:xmpp:ping") =>
+            {
+                let mut pong = Node::new("iq")
+                    .with_attr("type", "result")
+                    .with_attr("to", Jid::server_only(Server::User));
+                if let Some(id) = node.attr_str("id") {
+                    pong = pong.with_attr("id", id.to_owned());
+                }
+                if let Err(error) = sender.send(&pong).await {
+                    return Some(lost(&format!("send failed: {error}"), true));
+                }
+            }
+            _ => tracing::debug!("server IQ not handled"),
+        },
+        "stream:error" => return Some(stream_error(&node, true)),
+        "failure" => return Some(lost("failure from the server", true)),
+        other => tracing::debug!(tag = other, "stanza not handled yet"),
+    }
+    None
+}
+
+/// What a `<stream:error>` means for the session.
+fn stream_error(node: &Node<'_>, logged_in: bool) -> Ending {
+    let conflict = node.child("conflict").and_then(|c| c.attr_str("type"));
+    match (node.attr_str("code"), conflict) {
+        (_, Some("replaced")) => Ending::Replaced,
+        (Some("401"), _) | (_, Some("device_removed")) => Ending::LoggedOut,
+        (Some("515"), _) => lost("restart required (515)", logged_in),
+        (Some(code), _) => lost(&format!("stream error {code}"), logged_in),
+        (None, _) => lost("stream error", logged_in),
+    }
+}
+
+fn lost(reason: &str, logged_in: bool) -> Ending {
+    Ending::Lost {
+        reason: reason.to_owned(),
+        logged_in,
+    }
+}
+
+/// Runs the post-login routine on its own task (it makes IQs, which this task answers).
+fn spawn_after_login(context: &Context<'_>, seed: u64) {
+    let Some(commands) = context.weak.upgrade() else {
+        return;
+    };
+    let session = Session {
+        commands,
+        iq_timeout: context.iq_timeout,
+    };
+    let store = context.store.clone();
+    let config = context.config.clone();
+    let events = context.events.clone();
+    let paired = context.paired.clone();
+    tokio::spawn(async move {
+        let mut rng = ChaCha20Rng::seed_from_u64(seed);
+        if let Err(error) =
+            prekeys::after_login(&session, &store, &config, &paired, &events, &mut rng).await
+        {
+            tracing::debug!(%error, "post-login routine failed");
+        }
+    });
+}
