@@ -43,7 +43,7 @@ pub fn devices_query(users: &[Jid], sid: &str) -> Node<'static> {
 /// let reply = Node::new("iq").with_children(vec![Node::new("usync")
 ///     .with_children(vec![Node::new("list").with_children(vec![user])])]);
 /// let devices = wa_session::send::parse_devices(&reply)?;
-/// assert_eq!(devices[1].to_string(), "15550002222:3@s.whatsapp.net");
+/// assert_eq!(devices[0].1[1].to_string(), "15550002222:3@s.whatsapp.net");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 ///
