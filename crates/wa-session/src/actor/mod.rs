@@ -4,8 +4,9 @@
 //!
 //! What it does today: login, IQs with timeouts, keepalive pings, prekey refill, stream
 //! errors (`conflict` → [`Event::Replaced`] and stop, `device_removed` / `<failure 401>` →
-//! [`Event::LoggedOut`] and stop, 515/503/network loss → reconnect), and raw stanza sends.
-//! The send path for reactions and revokes and the receive path are built on top of it.
+//! [`Event::LoggedOut`] and stop, 515/503/network loss → reconnect), raw stanza sends, and
+//! the send path (`send_text`, `react`, `unreact`, `revoke`: acks resolved by message id, many
+//! in flight). The receive path is built on top of it.
 
 mod acks;
 mod config;
