@@ -66,6 +66,13 @@ pub enum Error {
     /// The session is not connected (or stopped) and cannot send.
     #[error("disconnected")]
     Disconnected,
+    /// The server refused a message (the `error` of its `<ack>`, e.g. 403 for a group we are
+    /// not in), or the group metadata it needs.
+    #[error("the server refused the message ({0})")]
+    ServerError(u16),
+    /// Revoking another member's group message needs us to be a group admin.
+    #[error("only a group admin can revoke another member's message")]
+    NotGroupAdmin,
     /// No answer came in time.
     #[error("timed out waiting for the server")]
     Timeout,

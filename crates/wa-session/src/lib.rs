@@ -6,6 +6,8 @@
 //! * `pairing`: new-device credentials, the registration and login payloads, `pair-device`,
 //!   the QR string, `pair-success`, and keeping the paired device in the store;
 //! * [`content`]: message ids, reaction emoji, target keys, building and reading messages;
+//! * [`send`]: the send path's targets, IQs and acks (the session's `send_text`, `react`,
+//!   `unreact`, `revoke` run them);
 //! * [`fanout`]: encrypting a message for every device of a chat (pairwise, sender keys,
 //!   retries) and building the `<message>` stanza.
 
@@ -14,6 +16,7 @@ pub mod content;
 mod error;
 pub mod fanout;
 mod pairing;
+pub mod send;
 
 pub use actor::{Clock, Event, Session, SessionConfig, SystemClock};
 pub use error::{ContentError, Error, MessageIdError, Result, TargetError};

@@ -4,16 +4,23 @@
 //!
 //! What it does today: login, IQs with timeouts, keepalive pings, prekey refill, stream
 //! errors (`conflict` → [`Event::Replaced`] and stop, `device_removed` / `<failure 401>` →
-//! [`Event::LoggedOut`] and stop, 515/503/network loss → reconnect), and raw stanza sends.
-//! The send path for reactions and revokes and the receive path are built on top of it.
+//! [`Event::LoggedOut`] and stop, 515/503/network loss → reconnect), raw stanza sends, and
+//! the send path (`send_text`, `react`, `unreact`, `revoke`: acks resolved by message id, many
+//! in flight). The receive path is built on top of it.
 
+mod acks;
 mod config;
 mod events;
 mod iq;
 mod prekeys;
 mod run;
+mod send;
+mod send_state;
 
+use std::sync::Arc;
 use std::time::Duration;
+
+use rand_core::{OsRng, RngCore as _};
 
 use tokio::sync::{mpsc, oneshot};
 use wa_binary::Node;
@@ -35,6 +42,12 @@ enum Command {
     },
     /// Send a stanza as is.
     Send { node: Node<'static> },
+    /// Send a message stanza and hand back the receiver of its `<ack>`, once written.
+    Message {
+        node: Node<'static>,
+        id: String,
+        answer: oneshot::Sender<oneshot::Receiver<Node<'static>>>,
+    },
     /// Close the connection and stop.
     Stop,
 }
@@ -45,6 +58,7 @@ enum Command {
 pub struct Session {
     commands: mpsc::UnboundedSender<Command>,
     iq_timeout: Duration,
+    send: Arc<send_state::SendState>,
 }
 
 impl Session {
@@ -63,11 +77,16 @@ impl Session {
         let paired = store
             .call(move |store| crate::pairing::load_paired(store, device))
             .await??;
+        let seed = config
+            .seed
+            .map_or_else(|| OsRng.next_u64(), |seed| seed ^ 0x5e4d);
+        let send = send_state::SendState::new(store.clone(), &paired, config.clock.clone(), seed)?;
         let (commands, command_rx) = mpsc::unbounded_channel();
         let (events, event_rx) = mpsc::unbounded_channel();
         let session = Self {
             commands,
             iq_timeout: config.iq_timeout,
+            send: Arc::new(send),
         };
         tokio::spawn(run::run(
             config,

@@ -10,7 +10,9 @@ use wa_binary::{Jid, Node, Server};
 use wa_store::StoreHandle;
 use wa_transport::{ClientConnection, NodeSender};
 
+use super::acks::PendingAcks;
 use super::iq::PendingIqs;
+use super::send_state::SendState;
 use super::{prekeys, Command, Event, Session, SessionConfig};
 use crate::pairing::PairedDevice;
 
@@ -39,12 +41,14 @@ pub(super) async fn run(
     // user-held handle stops it.
     let weak = handle.commands.downgrade();
     let iq_timeout = handle.iq_timeout;
+    let send = handle.send.clone();
     drop(handle);
     let mut rng = match config.seed {
         Some(seed) => ChaCha20Rng::seed_from_u64(seed),
         None => ChaCha20Rng::seed_from_u64(OsRng.next_u64()),
     };
     let mut pending = PendingIqs::new(format!("{:08x}", rng.next_u32()));
+    let mut acks = PendingAcks::default();
     let mut failures: u32 = 0;
     loop {
         let ending = match connect(&config, &paired).await {
@@ -56,8 +60,16 @@ pub(super) async fn run(
                     events: &events,
                     weak: &weak,
                     iq_timeout,
+                    send: &send,
                 };
-                serve(conn, &context, &mut commands, &mut pending, &mut rng).await
+                serve(
+                    conn,
+                    &context,
+                    &mut commands,
+                    (&mut pending, &mut acks),
+                    &mut rng,
+                )
+                .await
             }
             Err(reason) => Ending::Lost {
                 reason,
@@ -65,6 +77,7 @@ pub(super) async fn run(
             },
         };
         pending.clear();
+        acks.clear();
         match ending {
             Ending::Stopped => return,
             Ending::Replaced => {
@@ -103,6 +116,7 @@ struct Context<'a> {
     events: &'a mpsc::UnboundedSender<Event>,
     weak: &'a mpsc::WeakUnboundedSender<Command>,
     iq_timeout: Duration,
+    send: &'a std::sync::Arc<SendState>,
 }
 
 async fn connect(
@@ -151,7 +165,7 @@ async fn wait_or_stop(delay: Duration, commands: &mut mpsc::UnboundedReceiver<Co
             command = commands.recv() => match command {
                 None | Some(Command::Stop) => return true,
                 // Dropping the answer channel tells the caller it is disconnected.
-                Some(Command::Iq { .. } | Command::Send { .. }) => {}
+                Some(Command::Iq { .. } | Command::Send { .. } | Command::Message { .. }) => {}
             },
         }
     }
@@ -162,7 +176,7 @@ async fn serve(
     conn: ClientConnection,
     context: &Context<'_>,
     commands: &mut mpsc::UnboundedReceiver<Command>,
-    pending: &mut PendingIqs,
+    (pending, acks): (&mut PendingIqs, &mut PendingAcks),
     rng: &mut ChaCha20Rng,
 ) -> Ending {
     let (mut sender, mut receiver) = conn.into_split();
@@ -211,11 +225,18 @@ async fn serve(
                         return lost(&format!("send failed: {error}"), true);
                     }
                 }
+                Some(Command::Message { node, id, answer }) => {
+                    let ack = acks.register(id);
+                    if let Err(error) = sender.send(&node).await {
+                        return lost(&format!("send failed: {error}"), true);
+                    }
+                    let _ = answer.send(ack);
+                }
             },
             received = receiver.recv() => match received {
                 Ok(Some(node)) => {
                     last_heard = Instant::now();
-                    if let Some(ending) = on_stanza(node, &mut sender, pending).await {
+                    if let Some(ending) = on_stanza(node, &mut sender, pending, acks).await {
                         return ending;
                     }
                 }
@@ -247,8 +268,12 @@ async fn on_stanza(
     node: Node<'static>,
     sender: &mut NodeSender,
     pending: &mut PendingIqs,
+    acks: &mut PendingAcks,
 ) -> Option<Ending> {
     match node.tag() {
+        "ack" if node.attr_str("class") == Some("message") => {
+            acks.resolve(node);
+        }
         "iq" => match node.attr_str("type") {
             Some("result" | "error") => {
                 pending.resolve(node);
@@ -304,6 +329,7 @@ fn spawn_after_login(context: &Context<'_>, seed: u64) {
     let session = Session {
         commands,
         iq_timeout: context.iq_timeout,
+        send: context.send.clone(),
     };
     let store = context.store.clone();
     let config = context.config.clone();

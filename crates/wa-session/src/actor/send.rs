@@ -1,0 +1,439 @@
+//! The send path on [`Session`]: texts, reactions, reaction removals and revokes, to
+//! one-to-one chats and groups. Content is checked first (nothing is sent for a refused
+//! target); then recipients are found (usync, group metadata, bundles; cached), the stanza is
+//! encrypted inside one durable store batch, queued in call order, and the ack awaited
+//! without holding any lock.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+use wa_binary::{Jid, Node, Server};
+use wa_proto::e2e::Message;
+use wa_signal::ProtocolAddress;
+use wa_store::GroupId;
+
+use super::send_state::SendState;
+use super::{Command, Session};
+use crate::content::{
+    build_reaction, build_revoke, build_text, MessageId, NoLidMappings, ReactionEmoji, UnixMillis,
+};
+use crate::error::{Error, Result, TargetError};
+use crate::fanout::{
+    bundles_from_list, devices_without_session, encrypt_direct, encrypt_group, own_sender_key_name,
+    Addressing, Bundles, DirectMessage, GroupMessage, StanzaAttrs,
+};
+use crate::send::{
+    bundles_query, devices_query, group_query, parse_ack, parse_devices, GroupInfo, SendResult,
+    TargetRef,
+};
+
+/// How long a replay waits for the connection to come back, between tries.
+const REPLAY_PAUSE: Duration = Duration::from_millis(100);
+
+/// What to send, checked but not yet bound to a group's addressing.
+enum Content {
+    Text(Box<Message>),
+    Reaction(TargetRef, ReactionEmoji),
+    Revoke(TargetRef),
+}
+
+impl Session {
+    /// Sends a text message to a user (phone number or LID) or a group.
+    ///
+    /// ```no_run
+    /// # async fn demo(session: wa_session::Session) -> wa_session::Result<()> {
+    /// let bob = "15550002222@s.whatsapp.net".parse()?;
+    /// let sent = session.send_text(&bob, "hello").await?;
+    /// println!("{} at {}", sent.message_id, sent.server_timestamp);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::EmptyText`], [`Error::UnsupportedTarget`] for a chat that is not a user or a
+    /// group (checked before anything is sent); [`Error::Disconnected`], [`Error::Timeout`],
+    /// [`Error::ServerError`] when the server refuses the message (or the group's metadata);
+    /// [`Error::Store`] / [`Error::Signal`] when encryption fails.
+    pub async fn send_text(&self, chat: &Jid, text: &str) -> Result<SendResult> {
+        let (message, _) = build_text(text)?.into_parts();
+        self.send_content(chat, Content::Text(Box::new(message)))
+            .await
+    }
+
+    /// Reacts to a message with one emoji (replacing our earlier reaction to it).
+    ///
+    /// ```no_run
+    /// # async fn demo(session: wa_session::Session) -> wa_session::Result<()> {
+    /// use wa_session::{content::MessageId, send::TargetRef};
+    /// let group = "120363012345678901@g.us".parse()?;
+    /// let target = TargetRef::theirs(MessageId::parse("3A0011")?, Some("15550002222@s.whatsapp.net".parse()?));
+    /// session.react(&group, &target, "👍").await?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidEmoji`], [`Error::MissingParticipant`], [`Error::ParticipantAddressing`],
+    /// [`Error::UnsupportedTarget`] before anything is sent; then as
+    /// [`send_text`](Self::send_text).
+    pub async fn react(&self, chat: &Jid, target: &TargetRef, emoji: &str) -> Result<SendResult> {
+        let emoji = ReactionEmoji::parse(emoji)?;
+        self.send_content(chat, Content::Reaction(target.clone(), emoji))
+            .await
+    }
+
+    /// Removes our reaction to a message (a reaction with the empty text).
+    ///
+    /// ```no_run
+    /// # async fn demo(session: wa_session::Session) -> wa_session::Result<()> {
+    /// use wa_session::{content::MessageId, send::TargetRef};
+    /// let bob = "15550002222@s.whatsapp.net".parse()?;
+    /// session.unreact(&bob, &TargetRef::theirs(MessageId::parse("3A0011")?, None)).await?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`react`](Self::react).
+    pub async fn unreact(&self, chat: &Jid, target: &TargetRef) -> Result<SendResult> {
+        self.send_content(
+            chat,
+            Content::Reaction(target.clone(), ReactionEmoji::removal()),
+        )
+        .await
+    }
+
+    /// Revokes ("deletes for everyone") our own message, or as a group admin another
+    /// member's (`edit="8"`).
+    ///
+    /// ```no_run
+    /// # async fn demo(session: wa_session::Session) -> wa_session::Result<()> {
+    /// use wa_session::{content::MessageId, send::TargetRef};
+    /// let bob = "15550002222@s.whatsapp.net".parse()?;
+    /// session.revoke(&bob, &TargetRef::mine(MessageId::parse("3EB0AA")?)).await?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::UnsupportedTarget`] for the other side's message in a one-to-one chat,
+    /// [`Error::MissingParticipant`]; [`Error::NotGroupAdmin`] for another member's message
+    /// when we are not an admin; then as [`send_text`](Self::send_text).
+    pub async fn revoke(&self, chat: &Jid, target: &TargetRef) -> Result<SendResult> {
+        self.send_content(chat, Content::Revoke(target.clone()))
+            .await
+    }
+
+    async fn send_content(&self, chat: &Jid, content: Content) -> Result<SendResult> {
+        check_chat(chat)?;
+        let state = &self.send;
+        // Every rule that needs no network, before anything is sent.
+        let now = UnixMillis::new(state.clock.now().saturating_mul(1000));
+        build(&content, chat, None, now)?;
+
+        let order = state.order.lock().await;
+        let id = MessageId::generate(now, Some(state.own.user(Addressing::Pn)?), &mut state.rng());
+        let stanza = if chat.is_group() {
+            let info = self.group_info(chat).await?;
+            if let Content::Revoke(target) = &content {
+                if !target.from_me() && !info.is_admin(&state.own) {
+                    return Err(Error::NotGroupAdmin);
+                }
+            }
+            let message = build(&content, chat, Some(&info), now)?;
+            self.encrypt_for_group(chat, &info, &message, id.clone())
+                .await?
+        } else {
+            let message = build(&content, chat, None, now)?;
+            self.encrypt_for_user(chat, &message, id.clone()).await?
+        };
+        let first = self.submit(stanza.clone(), &id);
+        drop(order);
+
+        let (ack, replayed) = self.await_ack(stanza, &id, first?).await?;
+        let ack = parse_ack(&ack)?;
+        if ack.phash.is_some() && chat.is_group() {
+            state.forget_group(chat);
+        }
+        if let Some(code) = ack.error {
+            if chat.is_group() {
+                state.forget_group(chat);
+            } else {
+                state.forget_devices(std::slice::from_ref(chat));
+            }
+            return Err(Error::ServerError(code));
+        }
+        Ok(SendResult {
+            message_id: id,
+            server_timestamp: ack.t.unwrap_or_default(),
+            replayed,
+        })
+    }
+
+    /// Queues a stanza; the receiver resolves once the actor has written it and registered
+    /// its ack.
+    fn submit(
+        &self,
+        node: Node<'static>,
+        id: &MessageId,
+    ) -> Result<oneshot::Receiver<oneshot::Receiver<Node<'static>>>> {
+        let (answer, registered) = oneshot::channel();
+        self.commands
+            .send(Command::Message {
+                node,
+                id: id.as_str().to_owned(),
+                answer,
+            })
+            .map_err(|_| Error::Disconnected)?;
+        Ok(registered)
+    }
+
+    /// Waits for the ack. When the connection drops after the stanza was written, the same
+    /// committed stanza is sent again (same id: peers keep one copy) until the timeout.
+    async fn await_ack(
+        &self,
+        stanza: Node<'static>,
+        id: &MessageId,
+        first: oneshot::Receiver<oneshot::Receiver<Node<'static>>>,
+    ) -> Result<(Node<'static>, bool)> {
+        let deadline = tokio::time::Instant::now() + self.iq_timeout;
+        // Not written at all (not connected): nothing left, the caller may retry.
+        let mut ack = first.await.map_err(|_| Error::Disconnected)?;
+        let mut replayed = false;
+        loop {
+            match tokio::time::timeout_at(deadline, ack).await {
+                Err(_) => return Err(Error::Timeout),
+                Ok(Ok(node)) => return Ok((node, replayed)),
+                Ok(Err(_)) => {}
+            }
+            // The connection dropped before the ack: replay once it is back.
+            ack = loop {
+                if tokio::time::Instant::now() >= deadline {
+                    return Err(Error::Timeout);
+                }
+                if let Ok(written) = self.submit(stanza.clone(), id)?.await {
+                    break written;
+                }
+                tokio::time::sleep(REPLAY_PAUSE).await;
+            };
+            replayed = true;
+        }
+    }
+
+    /// The devices of `users` (ours included when listed), from the cache or usync.
+    async fn devices_of(&self, users: &[Jid]) -> Result<Vec<Jid>> {
+        let state = &self.send;
+        let missing: Vec<Jid> = users
+            .iter()
+            .filter(|user| state.cached_devices(user).is_none())
+            .cloned()
+            .collect();
+        if !missing.is_empty() {
+            let reply = self.iq(devices_query(&missing, "send")).await?;
+            for (user, devices) in parse_devices(&reply)? {
+                state.cache_devices(user, devices);
+            }
+        }
+        let mut all = Vec::new();
+        for user in users {
+            all.extend(state.cached_devices(user).unwrap_or_default());
+        }
+        Ok(all)
+    }
+
+    /// Prekey bundles for those of `devices` without a session.
+    async fn bundles_for(&self, devices: Vec<Jid>) -> Result<Bundles> {
+        let state = &self.send;
+        let (device, own) = (state.device, state.own.clone());
+        let missing = state
+            .store
+            .call(move |store| -> Result<Vec<Jid>> {
+                devices_without_session(&store.device_store(device)?, &own, &devices)
+            })
+            .await??;
+        if missing.is_empty() {
+            return Ok(Bundles::new());
+        }
+        let reply = self.iq(bundles_query(&missing)).await?;
+        let list = reply
+            .child("list")
+            .ok_or(Error::MalformedStanza("bundle answer without a list"))?;
+        bundles_from_list(list)
+    }
+
+    /// The group's metadata, from the cache or the `w:g2` query. A refusal (not a member,
+    /// no such group) is the server refusing the send.
+    async fn group_info(&self, group: &Jid) -> Result<GroupInfo> {
+        if let Some(info) = self.send.cached_group(group) {
+            return Ok(info);
+        }
+        let reply = match self.iq(group_query(group)).await {
+            Err(Error::Iq { code, .. }) => return Err(Error::ServerError(code)),
+            other => other?,
+        };
+        let info = GroupInfo::parse(&reply)?;
+        self.send.cache_group(group.clone(), info.clone());
+        Ok(info)
+    }
+
+    async fn encrypt_for_user(
+        &self,
+        chat: &Jid,
+        message: &Message,
+        id: MessageId,
+    ) -> Result<Node<'static>> {
+        let state: &SendState = &self.send;
+        let form = Addressing::of(chat).ok_or_else(|| Error::NotADevice(chat.clone()))?;
+        let mine = state.own.user(form)?.clone();
+        let devices = self.devices_of(&[chat.clone(), mine]).await?;
+        let bundles = self.bundles_for(devices.clone()).await?;
+        let (device, own, chat, message) = (
+            state.device,
+            state.own.clone(),
+            chat.clone(),
+            message.clone(),
+        );
+        let mut rng = state.rng();
+        let committed = state
+            .store
+            .call(move |store| {
+                store.send_batch(device, |batch| -> Result<Node<'static>> {
+                    let attrs = StanzaAttrs::for_message(id, &message);
+                    let sent = encrypt_direct(
+                        batch,
+                        &own,
+                        &DirectMessage {
+                            chat: &chat,
+                            devices: &devices,
+                            message: &message,
+                            attrs: &attrs,
+                        },
+                        &bundles,
+                        &mut rng,
+                    )?;
+                    Ok(sent.stanza)
+                })
+            })
+            .await??;
+        Ok(committed.into_inner())
+    }
+
+    async fn encrypt_for_group(
+        &self,
+        group: &Jid,
+        info: &GroupInfo,
+        message: &Message,
+        id: MessageId,
+    ) -> Result<Node<'static>> {
+        let state: &SendState = &self.send;
+        let addressing = info.addressing;
+        let devices = self.devices_of(&info.member_jids()).await?;
+        let (device, own, group) = (state.device, state.own.clone(), group.to_non_ad());
+        let group_id = GroupId::new(&group.to_string())?;
+
+        // Who holds our current sender key; the others get it pairwise and need sessions.
+        let holders = {
+            let (own, group, group_id) = (own.clone(), group.clone(), group_id.clone());
+            state
+                .store
+                .call(move |store| -> Result<HashSet<Jid>> {
+                    let name = own_sender_key_name(&own, &group, addressing)?;
+                    if store.sender_key(device, &name)?.is_none() {
+                        return Ok(HashSet::new());
+                    }
+                    Ok(store
+                        .sender_key_devices(device, &group_id)?
+                        .iter()
+                        .filter_map(address_jid)
+                        .collect())
+                })
+                .await??
+        };
+        let lacking: Vec<Jid> = devices
+            .iter()
+            .filter(|d| !holders.contains(*d))
+            .cloned()
+            .collect();
+        let bundles = self.bundles_for(lacking).await?;
+        let message = message.clone();
+        let mut rng = state.rng();
+        let committed = state
+            .store
+            .call(move |store| {
+                store.send_batch(device, |batch| -> Result<Node<'static>> {
+                    let attrs = StanzaAttrs::for_message(id, &message);
+                    let sent = encrypt_group(
+                        batch,
+                        &own,
+                        &GroupMessage {
+                            group: &group,
+                            addressing,
+                            devices: &devices,
+                            message: &message,
+                            attrs: &attrs,
+                        },
+                        &bundles,
+                        &holders,
+                        &mut rng,
+                    )?;
+                    for holder in sent.has_sender_key.difference(&holders) {
+                        batch.add_sender_key_device(&group_id, &jid_address(holder)?);
+                    }
+                    Ok(sent.stanza)
+                })
+            })
+            .await??;
+        Ok(committed.into_inner())
+    }
+}
+
+/// The message for `content`; for groups with the target's author in the group's form.
+fn build(
+    content: &Content,
+    chat: &Jid,
+    group: Option<&GroupInfo>,
+    now: UnixMillis,
+) -> Result<Message> {
+    let key = |target: &TargetRef| match group {
+        Some(info) => target.resolve(chat, info.group_addressing(), info),
+        None if chat.is_group() => target.precheck(chat),
+        None => target.resolve(chat, crate::content::GroupAddressing::Pn, &NoLidMappings),
+    };
+    let outgoing = match content {
+        Content::Text(message) => return Ok((**message).clone()),
+        Content::Reaction(target, emoji) => build_reaction(&key(target)?, emoji, now)?,
+        Content::Revoke(target) => build_revoke(&key(target)?)?,
+    };
+    Ok(outgoing.into_parts().0)
+}
+
+/// Chats are users (phone number or LID) or groups, without a device.
+fn check_chat(chat: &Jid) -> Result<()> {
+    if chat.device() != 0 {
+        return Err(Error::UnsupportedTarget(TargetError::ChatIsDevice));
+    }
+    if chat.is_group() || Addressing::of(chat).is_some() {
+        Ok(())
+    } else {
+        Err(Error::UnsupportedTarget(TargetError::ChatKind))
+    }
+}
+
+/// A device JID's Signal address (as [`crate::fanout`] keys sessions).
+fn jid_address(device: &Jid) -> Result<ProtocolAddress> {
+    Ok(ProtocolAddress::new(
+        device.user(),
+        device.domain(),
+        device.device(),
+    )?)
+}
+
+/// The device JID of a Signal address (phone-number and LID domains only).
+fn address_jid(address: &ProtocolAddress) -> Option<Jid> {
+    let server = match address.domain() {
+        0 => Server::User,
+        1 => Server::Lid,
+        _ => return None,
+    };
+    Jid::new(address.user(), server)
+        .ok()?
+        .with_device(address.device())
+        .ok()
+}
