@@ -7,13 +7,16 @@
 //!   the QR string, `pair-success`, and keeping the paired device in the store;
 //! * [`content`]: message ids, reaction emoji, target keys, building and reading messages;
 //! * [`fanout`]: encrypting a message for every device of a chat (pairwise, sender keys,
-//!   retries) and building the `<message>` stanza.
+//!   retries) and building the `<message>` stanza;
+//! * [`receive`]: decrypting a received `<message>` into events, with its delivery or retry
+//!   receipt.
 
 mod actor;
 pub mod content;
 mod error;
 pub mod fanout;
 mod pairing;
+pub mod receive;
 
 pub use actor::{Clock, Event, Session, SessionConfig, SystemClock};
 pub use error::{ContentError, Error, MessageIdError, Result, TargetError};

@@ -1,0 +1,1 @@
+//! Unit tests: two independent stores, stanzas built with the fan-out.
