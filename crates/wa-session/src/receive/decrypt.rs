@@ -48,9 +48,9 @@ pub(super) fn decrypt_all<S: ReceiveStore, R: RngCore + CryptoRng>(
     let mut read = Vec::new();
     for enc in encs {
         let kind = enc.attr_str("type").unwrap_or_default();
-        let bytes = enc
-            .bytes()
-            .ok_or(Failure::Retry(Error::MalformedStanza("enc without content")))?;
+        let bytes = enc.bytes().ok_or(Failure::Retry(Error::MalformedStanza(
+            "enc without content",
+        )))?;
         let padded = match kind {
             "pkmsg" | "msg" => {
                 let message = CiphertextMessage::parse(kind, bytes).map_err(signal_failure)?;

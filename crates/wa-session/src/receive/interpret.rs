@@ -2,9 +2,7 @@
 
 use wa_binary::Jid;
 
-use super::events::{
-    MessageReceived, ReactionChange, ReactionEvent, ReceiveEvent, RevokeEvent,
-};
+use super::events::{MessageReceived, ReactionChange, ReactionEvent, ReceiveEvent, RevokeEvent};
 use super::stanza::Envelope;
 use super::state::ReceiveState;
 use crate::content::{Content, TargetKey};
@@ -31,8 +29,7 @@ pub(super) fn event_for(
         Content::Reaction(reaction) => {
             let target = reaction.target().seen_by_us(&chat, &envelope.sender, &ours);
             let emoji = reaction.emoji().map(str::to_owned);
-            let previous =
-                state.swap_reaction(&chat, target.id(), &actor, emoji.as_deref());
+            let previous = state.swap_reaction(&chat, target.id(), &actor, emoji.as_deref());
             let change = match (&emoji, previous) {
                 (None, _) => ReactionChange::Removed,
                 (Some(_), None) => ReactionChange::Added,

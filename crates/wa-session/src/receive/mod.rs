@@ -52,8 +52,8 @@ mod decrypt;
 mod events;
 mod interpret;
 mod receipts;
-mod state;
 mod stanza;
+mod state;
 #[cfg(test)]
 mod tests;
 
@@ -107,7 +107,11 @@ impl ReceiveIdentity {
     /// Our identity; `device_identity` is our encoded `ADVSignedDeviceIdentity` (as given to
     /// [`OwnIdentity::new`]).
     #[must_use]
-    pub fn new(own: OwnIdentity, device_identity: Vec<u8>, signed_pre_key_id: SignedPreKeyId) -> Self {
+    pub fn new(
+        own: OwnIdentity,
+        device_identity: Vec<u8>,
+        signed_pre_key_id: SignedPreKeyId,
+    ) -> Self {
         Self {
             own,
             device_identity,
@@ -149,10 +153,19 @@ where
     let envelope = Envelope::read(node, &me.own, now)?;
     let mut received = Received::default();
     if state.is_seen(&envelope.chat, &envelope.sender, &envelope.id) {
-        received.replies = vec![receipts::delivery_receipt(&envelope), receipts::ack(&envelope)];
+        received.replies = vec![
+            receipts::delivery_receipt(&envelope),
+            receipts::ack(&envelope),
+        ];
         return Ok(received);
     }
-    match decrypt_all(store, &envelope.chat, &envelope.sender, &envelope.encs(), rng) {
+    match decrypt_all(
+        store,
+        &envelope.chat,
+        &envelope.sender,
+        &envelope.encs(),
+        rng,
+    ) {
         Ok(read) => {
             state.mark_seen(&envelope.chat, &envelope.sender, &envelope.id);
             if let Some((destination, content)) = main_content(read) {

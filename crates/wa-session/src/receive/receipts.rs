@@ -130,7 +130,9 @@ fn free_pre_key_id<S: ReceiveStore, R: RngCore>(store: &S, rng: &mut R) -> Resul
             return Ok(id);
         }
     }
-    Err(Error::MalformedStanza("no free prekey id for the retry receipt"))
+    Err(Error::MalformedStanza(
+        "no free prekey id for the retry receipt",
+    ))
 }
 
 /// `<id>` with the low 3 bytes of `id`, big-endian.
