@@ -9,13 +9,16 @@
 //! * [`send`]: the send path's targets, IQs and acks (the session's `send_text`, `react`,
 //!   `unreact`, `revoke` run them);
 //! * [`fanout`]: encrypting a message for every device of a chat (pairwise, sender keys,
-//!   retries) and building the `<message>` stanza.
+//!   retries) and building the `<message>` stanza;
+//! * [`receive`]: decrypting a received `<message>` into events, with its delivery or retry
+//!   receipt.
 
 mod actor;
 pub mod content;
 mod error;
 pub mod fanout;
 mod pairing;
+pub mod receive;
 pub mod send;
 
 pub use actor::{Clock, Event, Session, SessionConfig, SystemClock};
