@@ -12,22 +12,15 @@
 
 use std::time::Duration;
 
-use prost::Message as _;
-use rand_core::OsRng;
 use tokio::sync::mpsc::UnboundedReceiver;
 use wa_binary::Jid;
-use wa_noise::CertVerifier;
-use wa_proto::adv::AdvSignedDeviceIdentity;
 use wa_session::content::MessageId;
 use wa_session::send::TargetRef;
-use wa_session::{save_paired, Credentials, Error, Event, Paired, Session, SessionConfig};
-use wa_sim::{
-    unix_now, Account, AddressingMode, DeviceRegistration, Received, ReceivedKind,
-    RunningSimulator, SignedPreKeyPublic, Simulator,
-};
-use wa_store::StoreHandle;
+use wa_session::{Error, Event, Session};
+use wa_sim::{Account, AddressingMode, Received, ReceivedKind, RunningSimulator, Simulator};
 
-const TIMEOUT: Duration = Duration::from_secs(20);
+mod common;
+use common::companion;
 
 struct Setup {
     sim: Simulator,
@@ -45,73 +38,13 @@ async fn setup(seed: u64) -> Setup {
     let alice = sim.create_account(Some("15550001111")).unwrap();
     let bob = sim.create_account(Some("15550002222")).unwrap();
     let carol = sim.create_account(Some("15550003333")).unwrap();
-    let creds = Credentials::generate(unix_now(), &mut OsRng);
-    let signed = &creds.signed_pre_key;
-    let info = sim
-        .register_device(
-            &alice.jid,
-            DeviceRegistration {
-                noise_key: *creds.noise_key.public_key(),
-                identity_key: creds.identity.identity_key(),
-                registration_id: creds.registration_id,
-                signed_pre_key: SignedPreKeyPublic {
-                    id: signed.id(),
-                    public_key: *signed.key_pair().public_key(),
-                    signature: *signed.signature(),
-                },
-                pre_keys: Vec::new(),
-            },
-        )
-        .unwrap();
-    // The account-signed identity, countersigned by the device as pairing does.
-    let mut account =
-        AdvSignedDeviceIdentity::decode(sim.device_identity(&info.jid).unwrap().as_slice())
-            .unwrap();
-    let to_sign = [
-        &[6u8, 1][..],
-        account.details(),
-        creds.identity.identity_key().public_key().as_bytes(),
-        account.account_signature_key(),
-    ]
-    .concat();
-    let private = creds.identity.private_key().to_bytes();
-    account.device_signature =
-        Some(wa_curve25519::sign_with_rng(&private, &to_sign, &mut OsRng).to_vec());
-    let paired = Paired {
-        jid: info.jid.clone(),
-        lid: Some(info.lid.clone()),
-        platform: Some("android".to_owned()),
-        business_name: None,
-        key_index: u32::from(info.jid.device()),
-        server_time: None,
-        account,
-    };
-    let store = StoreHandle::open_in_memory().await.unwrap();
-    let device = store
-        .call(move |store| save_paired(store, &creds, &paired))
-        .await
-        .unwrap()
-        .unwrap();
     let running = sim.listen("127.0.0.1:0").await.unwrap();
-    let mut config =
-        SessionConfig::new(running.url(), CertVerifier::new(running.root_public_key()));
-    config.seed = Some(seed);
-    config.iq_timeout = Duration::from_secs(10);
-    let (session, mut events) = Session::start(config, store, device).await.unwrap();
-    loop {
-        let event = tokio::time::timeout(TIMEOUT, events.recv())
-            .await
-            .unwrap()
-            .unwrap();
-        if matches!(event, Event::Connected { .. }) {
-            break;
-        }
-    }
+    let alice1 = companion(&sim, &running, &alice, seed).await;
     Setup {
         sim,
         _running: running,
-        session,
-        _events: events,
+        session: alice1.session,
+        _events: alice1.events,
         alice,
         bob,
         carol,

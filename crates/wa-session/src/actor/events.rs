@@ -2,6 +2,8 @@
 
 use wa_binary::Jid;
 
+use crate::receive::ReceiveEvent;
+
 /// An event from a running session, in the order it happened.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -28,6 +30,8 @@ pub enum Event {
     /// Another connection of this device took over (`<conflict type="replaced">`): the
     /// session stopped and does not reconnect.
     Replaced,
+    /// A message, reaction or revoke arrived and was decrypted.
+    Incoming(Box<ReceiveEvent>),
     /// The device was removed from the account (`<failure reason="401">` or `device_removed`):
     /// the session stopped; the credentials are no longer valid.
     LoggedOut,

@@ -11,6 +11,7 @@
 mod acks;
 mod config;
 mod events;
+mod inbox;
 mod iq;
 mod prekeys;
 mod run;

@@ -11,6 +11,7 @@ use wa_store::StoreHandle;
 use wa_transport::{ClientConnection, NodeSender};
 
 use super::acks::PendingAcks;
+use super::inbox::Inbox;
 use super::iq::PendingIqs;
 use super::send_state::SendState;
 use super::{prekeys, Command, Event, Session, SessionConfig};
@@ -49,6 +50,13 @@ pub(super) async fn run(
     };
     let mut pending = PendingIqs::new(format!("{:08x}", rng.next_u32()));
     let mut acks = PendingAcks::default();
+    let inbox = match Inbox::new(store.clone(), &paired, config.clock.clone()) {
+        Ok(inbox) => inbox,
+        Err(error) => {
+            tracing::debug!(%error, "cannot receive with these credentials");
+            return;
+        }
+    };
     let mut failures: u32 = 0;
     loop {
         let ending = match connect(&config, &paired).await {
@@ -61,6 +69,7 @@ pub(super) async fn run(
                     weak: &weak,
                     iq_timeout,
                     send: &send,
+                    inbox: &inbox,
                 };
                 serve(
                     conn,
@@ -117,6 +126,7 @@ struct Context<'a> {
     weak: &'a mpsc::WeakUnboundedSender<Command>,
     iq_timeout: Duration,
     send: &'a std::sync::Arc<SendState>,
+    inbox: &'a Inbox,
 }
 
 async fn connect(
@@ -236,7 +246,11 @@ async fn serve(
             received = receiver.recv() => match received {
                 Ok(Some(node)) => {
                     last_heard = Instant::now();
-                    if let Some(ending) = on_stanza(node, &mut sender, pending, acks).await {
+                    if node.tag() == "message" {
+                        if let Some(ending) = on_message(node, &mut sender, context, rng).await {
+                            return ending;
+                        }
+                    } else if let Some(ending) = on_stanza(node, &mut sender, pending, acks).await {
                         return ending;
                     }
                 }
@@ -298,6 +312,29 @@ async fn on_stanza(
         "stream:error" => return Some(stream_error(&node, true)),
         "failure" => return Some(lost("failure from the server", true)),
         other => tracing::debug!(tag = other, "stanza not handled yet"),
+    }
+    None
+}
+
+/// Decrypts a `<message>`, hands its events to the owner and sends its receipt and ack.
+async fn on_message(
+    node: Node<'static>,
+    sender: &mut NodeSender,
+    context: &Context<'_>,
+    rng: &mut ChaCha20Rng,
+) -> Option<Ending> {
+    let received = match context.inbox.message(node, rng.next_u64()).await {
+        Ok(received) => received,
+        Err(error) => {
+            tracing::debug!(%error, "message dropped");
+            return None;
+        }
+    };
+    for event in received.events {
+        let _ = context.events.send(Event::Incoming(Box::new(event)));
+    }
+    if let Err(error) = sender.send_many(&received.replies).await {
+        return Some(lost(&format!("send failed: {error}"), true));
     }
     None
 }

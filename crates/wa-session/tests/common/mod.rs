@@ -1,0 +1,113 @@
+//! Helpers shared by the session's integration tests: a companion of a simulated account,
+//! registered from fresh credentials, countersigned as pairing does, saved in an in-memory
+//! store, and its session started against the simulator.
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::time::Duration;
+
+use prost::Message as _;
+use rand_core::OsRng;
+use tokio::sync::mpsc::UnboundedReceiver;
+use wa_noise::CertVerifier;
+use wa_proto::adv::AdvSignedDeviceIdentity;
+use wa_session::{save_paired, Credentials, Event, Paired, Session, SessionConfig};
+use wa_sim::{
+    unix_now, Account, DeviceInfo, DeviceRegistration, RunningSimulator, SignedPreKeyPublic,
+    Simulator,
+};
+use wa_store::StoreHandle;
+
+/// Every wait is bounded, so a bug fails the test instead of hanging it.
+pub(crate) const TIMEOUT: Duration = Duration::from_secs(20);
+
+/// A running session of a companion device.
+pub(crate) struct Companion {
+    pub(crate) session: Session,
+    pub(crate) events: UnboundedReceiver<Event>,
+    pub(crate) info: DeviceInfo,
+}
+
+/// Registers a companion on `account`, saves it as a paired device, starts its session and
+/// waits for `Connected`.
+pub(crate) async fn companion(
+    sim: &Simulator,
+    running: &RunningSimulator,
+    account: &Account,
+    seed: u64,
+) -> Companion {
+    let creds = Credentials::generate(unix_now(), &mut OsRng);
+    let signed = &creds.signed_pre_key;
+    let info = sim
+        .register_device(
+            &account.jid,
+            DeviceRegistration {
+                noise_key: *creds.noise_key.public_key(),
+                identity_key: creds.identity.identity_key(),
+                registration_id: creds.registration_id,
+                signed_pre_key: SignedPreKeyPublic {
+                    id: signed.id(),
+                    public_key: *signed.key_pair().public_key(),
+                    signature: *signed.signature(),
+                },
+                pre_keys: Vec::new(),
+            },
+        )
+        .unwrap();
+    // The account-signed identity, countersigned by the device as pairing does.
+    let mut adv =
+        AdvSignedDeviceIdentity::decode(sim.device_identity(&info.jid).unwrap().as_slice())
+            .unwrap();
+    let to_sign = [
+        &[6u8, 1][..],
+        adv.details(),
+        creds.identity.identity_key().public_key().as_bytes(),
+        adv.account_signature_key(),
+    ]
+    .concat();
+    let private = creds.identity.private_key().to_bytes();
+    adv.device_signature =
+        Some(wa_curve25519::sign_with_rng(&private, &to_sign, &mut OsRng).to_vec());
+    let paired = Paired {
+        jid: info.jid.clone(),
+        lid: Some(info.lid.clone()),
+        platform: Some("android".to_owned()),
+        business_name: None,
+        key_index: u32::from(info.jid.device()),
+        server_time: None,
+        account: adv,
+    };
+    let store = StoreHandle::open_in_memory().await.unwrap();
+    let device = store
+        .call(move |store| save_paired(store, &creds, &paired))
+        .await
+        .unwrap()
+        .unwrap();
+    let mut config =
+        SessionConfig::new(running.url(), CertVerifier::new(running.root_public_key()));
+    config.seed = Some(seed);
+    config.iq_timeout = Duration::from_secs(10);
+    let (session, mut events) = Session::start(config, store, device).await.unwrap();
+    expect(&mut events, |e| matches!(e, Event::Connected { .. })).await;
+    Companion {
+        session,
+        events,
+        info,
+    }
+}
+
+/// Skips events until one matches `wanted`, within [`TIMEOUT`].
+pub(crate) async fn expect(
+    events: &mut UnboundedReceiver<Event>,
+    wanted: impl Fn(&Event) -> bool,
+) -> Event {
+    loop {
+        let event = tokio::time::timeout(TIMEOUT, events.recv())
+            .await
+            .expect("no matching event in time")
+            .expect("the session ended");
+        if wanted(&event) {
+            return event;
+        }
+    }
+}
