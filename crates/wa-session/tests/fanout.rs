@@ -26,11 +26,7 @@ use wa_session::fanout::{
     Addressing, Bundles, DirectMessage, GroupMessage, MessageId, OwnIdentity, RetryMessage,
     RetryReceipt, StanzaAttrs,
 };
-use wa_signal::sender_key::{
-    InMemorySenderKeyStore, SenderKeyName, SenderKeyRecord, SenderKeyStore,
-};
-use wa_signal::store::{Direction, IdentityKeyStore, InMemoryStore, SessionStore};
-use wa_signal::{IdentityKey, IdentityKeyPair, ProtocolAddress, RegistrationId, SessionRecord};
+use wa_signal::store::InMemoryStore;
 use wa_sim::{
     login_payload, unix_now, Account, AddressingMode, DeviceKeys, Received, ReceivedKind,
     RunningSimulator, Simulator,
@@ -40,70 +36,7 @@ use wa_transport::ClientConnection;
 const TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Our device's Signal state: sessions and sender keys in one value, as the SQLite store is.
-struct Stores {
-    signal: InMemoryStore,
-    sender_keys: InMemorySenderKeyStore,
-}
-
-impl IdentityKeyStore for Stores {
-    fn identity_key_pair(&self) -> Result<IdentityKeyPair, wa_signal::Error> {
-        self.signal.identity_key_pair()
-    }
-    fn local_registration_id(&self) -> Result<RegistrationId, wa_signal::Error> {
-        self.signal.local_registration_id()
-    }
-    fn save_identity(
-        &mut self,
-        address: &ProtocolAddress,
-        identity: &IdentityKey,
-    ) -> Result<bool, wa_signal::Error> {
-        self.signal.save_identity(address, identity)
-    }
-    fn is_trusted_identity(
-        &self,
-        address: &ProtocolAddress,
-        identity: &IdentityKey,
-        direction: Direction,
-    ) -> Result<bool, wa_signal::Error> {
-        self.signal
-            .is_trusted_identity(address, identity, direction)
-    }
-    fn identity(&self, address: &ProtocolAddress) -> Result<Option<IdentityKey>, wa_signal::Error> {
-        self.signal.identity(address)
-    }
-}
-
-impl SessionStore for Stores {
-    fn load_session(
-        &self,
-        address: &ProtocolAddress,
-    ) -> Result<Option<SessionRecord>, wa_signal::Error> {
-        self.signal.load_session(address)
-    }
-    fn store_session(
-        &mut self,
-        address: &ProtocolAddress,
-        record: &SessionRecord,
-    ) -> Result<(), wa_signal::Error> {
-        self.signal.store_session(address, record)
-    }
-}
-
-impl SenderKeyStore for Stores {
-    fn load_sender_key(
-        &self,
-        name: &SenderKeyName,
-    ) -> Result<Option<SenderKeyRecord>, wa_signal::Error> {
-        self.sender_keys.load_sender_key(name)
-    }
-    fn store_sender_key(
-        &mut self,
-        name: &SenderKeyName,
-        record: &SenderKeyRecord,
-    ) -> Result<(), wa_signal::Error> {
-        self.sender_keys.store_sender_key(name, record)
-    }
-}
+type Stores = InMemoryStore;
 
 /// Alice's companion, logged in, with Bob and Carol as other accounts.
 struct Setup {
@@ -174,10 +107,7 @@ async fn setup() -> Setup {
         sim,
         _running: running,
         conn,
-        store: Stores {
-            signal: InMemoryStore::new(keys.identity.clone(), keys.registration_id),
-            sender_keys: InMemorySenderKeyStore::new(),
-        },
+        store: InMemoryStore::new(keys.identity.clone(), keys.registration_id),
         own,
         alice,
         bob,

@@ -11,20 +11,15 @@
 
 use std::time::Duration;
 
-use prost::Message as _;
-use rand_core::OsRng;
 use tokio::sync::mpsc::UnboundedReceiver;
 use wa_binary::{Jid, Node, Server};
 use wa_noise::CertVerifier;
-use wa_proto::adv::AdvSignedDeviceIdentity;
-use wa_session::{save_paired, Credentials, Error, Event, Paired, Session, SessionConfig};
-use wa_sim::{
-    unix_now, Account, DeviceInfo, DeviceRegistration, Fault, RunningSimulator, SignedPreKeyPublic,
-    Simulator, StreamErrorKind,
-};
+use wa_session::{Error, Event, Session, SessionConfig};
+use wa_sim::{Account, DeviceInfo, Fault, RunningSimulator, Simulator, StreamErrorKind};
 use wa_store::{DeviceId, StoreHandle};
 
-const TIMEOUT: Duration = Duration::from_secs(20);
+mod common;
+use common::TIMEOUT;
 
 /// A simulator with one account and one companion registered from fresh credentials, which
 /// are saved in an in-memory store as a paired device.
@@ -40,40 +35,7 @@ struct Setup {
 async fn setup(seed: u64) -> Setup {
     let sim = Simulator::new(seed);
     let account = sim.create_account(Some("15550001111")).unwrap();
-    let creds = Credentials::generate(unix_now(), &mut OsRng);
-    let signed = &creds.signed_pre_key;
-    let info = sim
-        .register_device(
-            &account.jid,
-            DeviceRegistration {
-                noise_key: *creds.noise_key.public_key(),
-                identity_key: creds.identity.identity_key(),
-                registration_id: creds.registration_id,
-                signed_pre_key: SignedPreKeyPublic {
-                    id: signed.id(),
-                    public_key: *signed.key_pair().public_key(),
-                    signature: *signed.signature(),
-                },
-                pre_keys: Vec::new(),
-            },
-        )
-        .unwrap();
-    let identity = sim.device_identity(&info.jid).unwrap();
-    let paired = Paired {
-        jid: info.jid.clone(),
-        lid: Some(info.lid.clone()),
-        platform: Some("android".to_owned()),
-        business_name: None,
-        key_index: u32::from(info.jid.device()),
-        server_time: None,
-        account: AdvSignedDeviceIdentity::decode(identity.as_slice()).unwrap(),
-    };
-    let store = StoreHandle::open_in_memory().await.unwrap();
-    let device = store
-        .call(move |store| save_paired(store, &creds, &paired))
-        .await
-        .unwrap()
-        .unwrap();
+    let (store, device, info) = common::paired_device(&sim, &account).await;
     let running = sim.listen("127.0.0.1:0").await.unwrap();
     Setup {
         sim,

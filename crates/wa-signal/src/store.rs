@@ -14,6 +14,7 @@ use std::collections::HashMap;
 use crate::{
     keys::{IdentityKey, IdentityKeyPair, PreKeyId, RegistrationId, SignedPreKeyId},
     prekey::{PreKeyRecord, SignedPreKeyRecord},
+    sender_key::{InMemorySenderKeyStore, SenderKeyName, SenderKeyRecord, SenderKeyStore},
     session::SessionRecord,
     Error, ProtocolAddress,
 };
@@ -125,7 +126,7 @@ pub trait SessionStore {
     ) -> Result<(), Error>;
 }
 
-/// Every store in memory, for tests and examples. Trust on first use.
+/// Every store in memory (sender keys included), for tests and examples. Trust on first use.
 #[derive(Debug)]
 pub struct InMemoryStore {
     identity: IdentityKeyPair,
@@ -134,6 +135,7 @@ pub struct InMemoryStore {
     pre_keys: HashMap<PreKeyId, PreKeyRecord>,
     signed_pre_keys: HashMap<SignedPreKeyId, SignedPreKeyRecord>,
     sessions: HashMap<ProtocolAddress, SessionRecord>,
+    sender_keys: InMemorySenderKeyStore,
 }
 
 impl InMemoryStore {
@@ -147,7 +149,22 @@ impl InMemoryStore {
             pre_keys: HashMap::new(),
             signed_pre_keys: HashMap::new(),
             sessions: HashMap::new(),
+            sender_keys: InMemorySenderKeyStore::new(),
         }
+    }
+}
+
+impl SenderKeyStore for InMemoryStore {
+    fn load_sender_key(&self, name: &SenderKeyName) -> Result<Option<SenderKeyRecord>, Error> {
+        self.sender_keys.load_sender_key(name)
+    }
+
+    fn store_sender_key(
+        &mut self,
+        name: &SenderKeyName,
+        record: &SenderKeyRecord,
+    ) -> Result<(), Error> {
+        self.sender_keys.store_sender_key(name, record)
     }
 }
 

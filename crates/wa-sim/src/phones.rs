@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::groups::{AddressingMode, Groups};
 use crate::phone::{Directory, GroupView, Outgoing, Phone, Received, SeenReceipt};
 use crate::registry::{DeviceRef, Registry};
-use crate::routing::{self, device_jid, Delivery, Routed};
+use crate::routing::{device_jid, Delivery, Routed};
 use crate::simulator::{Simulator, State};
 
 /// One-time prekeys a phone publishes when its account is created.
@@ -144,27 +144,10 @@ impl State {
         })
     }
 
-    /// Routes a client-form stanza sent by `device` (a phone's receipts and messages).
+    /// Routes a client-form stanza sent by `device` (a phone's receipts and messages), as
+    /// any client's.
     fn route_from(&mut self, device: &DeviceRef, stanza: &Node<'_>, now: u64) -> Routed {
-        match stanza.tag() {
-            "message" => routing::message::route(
-                &self.registry,
-                &self.groups,
-                &mut self.ledger,
-                device,
-                stanza,
-                now,
-            ),
-            "receipt" => routing::receipt::route(
-                &self.registry,
-                &self.groups,
-                &self.ledger,
-                device,
-                stanza,
-                now,
-            ),
-            _ => Routed::default(),
-        }
+        self.route_stanza(device, stanza, now)
     }
 
     fn phone_mut(&mut self, account: &Jid) -> Result<(DeviceRef, &mut Phone)> {

@@ -16,93 +16,22 @@ use wa_proto::common::MessageKey;
 use wa_proto::e2e::{Message, ReactionMessage};
 use wa_signal::sender_key::{
     group_decrypt, process_distribution_message, InMemorySenderKeyStore,
-    SenderKeyDistributionMessage, SenderKeyName, SenderKeyRecord, SenderKeyStore,
+    SenderKeyDistributionMessage, SenderKeyName, SenderKeyStore,
 };
-use wa_signal::store::{
-    Direction, IdentityKeyStore, InMemoryStore, PreKeyStore, SessionStore, SignedPreKeyStore,
-};
+use wa_signal::store::{InMemoryStore, PreKeyStore, SignedPreKeyStore};
 use wa_signal::{
-    padding, protocol, CiphertextMessage, IdentityKey, IdentityKeyPair, PreKeyBundle, PreKeyId,
-    PreKeyRecord, ProtocolAddress, RegistrationId, SessionRecord, SignedPreKeyId,
-    SignedPreKeyRecord,
+    padding, protocol, CiphertextMessage, IdentityKeyPair, PreKeyBundle, PreKeyId, PreKeyRecord,
+    ProtocolAddress, RegistrationId, SignedPreKeyId, SignedPreKeyRecord,
 };
 
 use super::*;
 use crate::Error;
 
 /// Our store: sessions and sender keys in one value, as the SQLite store is.
-struct Stores {
-    signal: InMemoryStore,
-    sender_keys: InMemorySenderKeyStore,
-}
+type Stores = InMemoryStore;
 
-impl Stores {
-    fn new() -> Self {
-        Self {
-            signal: InMemoryStore::new(IdentityKeyPair::generate(&mut OsRng), RegistrationId(42)),
-            sender_keys: InMemorySenderKeyStore::new(),
-        }
-    }
-}
-
-impl IdentityKeyStore for Stores {
-    fn identity_key_pair(&self) -> Result<IdentityKeyPair, wa_signal::Error> {
-        self.signal.identity_key_pair()
-    }
-    fn local_registration_id(&self) -> Result<RegistrationId, wa_signal::Error> {
-        self.signal.local_registration_id()
-    }
-    fn save_identity(
-        &mut self,
-        address: &ProtocolAddress,
-        identity: &IdentityKey,
-    ) -> Result<bool, wa_signal::Error> {
-        self.signal.save_identity(address, identity)
-    }
-    fn is_trusted_identity(
-        &self,
-        address: &ProtocolAddress,
-        identity: &IdentityKey,
-        direction: Direction,
-    ) -> Result<bool, wa_signal::Error> {
-        self.signal
-            .is_trusted_identity(address, identity, direction)
-    }
-    fn identity(&self, address: &ProtocolAddress) -> Result<Option<IdentityKey>, wa_signal::Error> {
-        self.signal.identity(address)
-    }
-}
-
-impl SessionStore for Stores {
-    fn load_session(
-        &self,
-        address: &ProtocolAddress,
-    ) -> Result<Option<SessionRecord>, wa_signal::Error> {
-        self.signal.load_session(address)
-    }
-    fn store_session(
-        &mut self,
-        address: &ProtocolAddress,
-        record: &SessionRecord,
-    ) -> Result<(), wa_signal::Error> {
-        self.signal.store_session(address, record)
-    }
-}
-
-impl SenderKeyStore for Stores {
-    fn load_sender_key(
-        &self,
-        name: &SenderKeyName,
-    ) -> Result<Option<SenderKeyRecord>, wa_signal::Error> {
-        self.sender_keys.load_sender_key(name)
-    }
-    fn store_sender_key(
-        &mut self,
-        name: &SenderKeyName,
-        record: &SenderKeyRecord,
-    ) -> Result<(), wa_signal::Error> {
-        self.sender_keys.store_sender_key(name, record)
-    }
+fn new_stores() -> Stores {
+    InMemoryStore::new(IdentityKeyPair::generate(&mut OsRng), RegistrationId(42))
 }
 
 /// A recipient device with its own independent store.
@@ -258,7 +187,7 @@ fn enc_for<'n>(stanza: &'n Node<'static>, device: &Jid) -> Option<&'n Node<'stat
 
 #[test]
 fn one_to_one_fans_out_to_their_devices_and_ours_with_device_sent_copies() {
-    let mut store = Stores::new();
+    let mut store = new_stores();
     let own = own();
     let me = own.device_jid(Addressing::Pn).unwrap();
     let chat = jid("15550002222@s.whatsapp.net");
@@ -331,7 +260,7 @@ fn one_to_one_fans_out_to_their_devices_and_ours_with_device_sent_copies() {
         .unwrap()
         .is_empty());
     for peer in [&mut bob0, &mut bob1, &mut mine0] {
-        peer.reply_to(&mut store.signal, &me);
+        peer.reply_to(&mut store, &me);
     }
     let removal = reaction("3EB0TARGET", "", &chat);
     let attrs = StanzaAttrs::for_message(id(2), &removal);
@@ -357,7 +286,7 @@ fn one_to_one_fans_out_to_their_devices_and_ours_with_device_sent_copies() {
 
 #[test]
 fn a_lid_chat_uses_lid_devices_and_lid_sessions() {
-    let mut store = Stores::new();
+    let mut store = new_stores();
     let own = own();
     let me = own.device_jid(Addressing::Lid).unwrap();
     let chat = jid("200000000000002@lid");
@@ -390,7 +319,7 @@ fn a_lid_chat_uses_lid_devices_and_lid_sessions() {
 
 #[test]
 fn devices_without_session_or_bundle_are_skipped_and_bad_devices_refused() {
-    let mut store = Stores::new();
+    let mut store = new_stores();
     let own = own();
     let chat = jid("15550002222@s.whatsapp.net");
     let message = text("x");
@@ -429,7 +358,7 @@ fn devices_without_session_or_bundle_are_skipped_and_bad_devices_refused() {
 }
 
 fn group_round(addressing: Addressing) {
-    let mut store = Stores::new();
+    let mut store = new_stores();
     let own = own();
     let lid = addressing == Addressing::Lid;
     let (group, names) = if lid {
@@ -601,7 +530,7 @@ fn lid_group_sender_key_distribution_and_steady_state() {
 
 #[test]
 fn a_new_sender_key_goes_to_everyone_whatever_the_caller_remembers() {
-    let mut store = Stores::new();
+    let mut store = new_stores();
     let own = own();
     let group = jid("120363000000000009@g.us");
     let mut bob = Peer::new("15550002222@s.whatsapp.net");
@@ -673,7 +602,7 @@ fn retry_receipt(
 
 #[test]
 fn a_retry_with_keys_starts_a_new_session_for_that_device() {
-    let mut store = Stores::new();
+    let mut store = new_stores();
     let own = own();
     let me = own.device_jid(Addressing::Pn).unwrap();
     let chat = jid("15550002222@s.whatsapp.net");
@@ -722,7 +651,7 @@ fn a_retry_with_keys_starts_a_new_session_for_that_device() {
     assert_eq!(bob.decrypt(enc, &me), message);
 
     // Without keys the current session is used.
-    bob.reply_to(&mut store.signal, &me);
+    bob.reply_to(&mut store, &me);
     let node = retry_receipt(&bob.jid, None, &id(30), 1, None);
     let receipt = RetryReceipt::parse(&node).unwrap();
     let resend = encrypt_retry(&mut store, &own, &receipt, &retry, &mut OsRng).unwrap();
@@ -749,7 +678,7 @@ fn a_retry_with_keys_starts_a_new_session_for_that_device() {
 
 #[test]
 fn a_group_retry_goes_pairwise_with_the_sender_key_attached() {
-    let mut store = Stores::new();
+    let mut store = new_stores();
     let own = own();
     let me = own.device_jid(Addressing::Lid).unwrap();
     let group = jid("120363000000000001@g.us");

@@ -11,15 +11,10 @@
 use rand_core::OsRng;
 use wa_binary::{Jid, Node};
 use wa_proto::e2e::Message;
-use wa_signal::sender_key::{
-    InMemorySenderKeyStore, SenderKeyName, SenderKeyRecord, SenderKeyStore,
-};
-use wa_signal::store::{
-    Direction, IdentityKeyStore, InMemoryStore, PreKeyStore, SessionStore, SignedPreKeyStore,
-};
+use wa_signal::store::{InMemoryStore, PreKeyStore, SignedPreKeyStore};
 use wa_signal::{
-    IdentityKey, IdentityKeyPair, PreKeyBundle, PreKeyId, PreKeyRecord, ProtocolAddress,
-    RegistrationId, SessionRecord, SignedPreKeyId, SignedPreKeyRecord,
+    IdentityKeyPair, PreKeyBundle, PreKeyId, PreKeyRecord, RegistrationId, SignedPreKeyId,
+    SignedPreKeyRecord,
 };
 
 use super::*;
@@ -34,8 +29,8 @@ use crate::fanout::{
 /// One device: a complete Signal store.
 struct Device {
     jid: Jid,
+    /// Identity, prekeys, sessions and sender keys.
     signal: InMemoryStore,
-    sender_keys: InMemorySenderKeyStore,
     identity: IdentityKeyPair,
     signed: SignedPreKeyRecord,
 }
@@ -49,7 +44,6 @@ impl Device {
         Self {
             jid: jid.parse().unwrap(),
             signal,
-            sender_keys: InMemorySenderKeyStore::new(),
             identity,
             signed,
         }
@@ -70,93 +64,6 @@ impl Device {
 
     fn own(&self) -> OwnIdentity {
         OwnIdentity::new(&self.jid.to_non_ad(), None, self.jid.device(), vec![9]).unwrap()
-    }
-}
-
-impl IdentityKeyStore for Device {
-    fn identity_key_pair(&self) -> Result<IdentityKeyPair, wa_signal::Error> {
-        self.signal.identity_key_pair()
-    }
-    fn local_registration_id(&self) -> Result<RegistrationId, wa_signal::Error> {
-        self.signal.local_registration_id()
-    }
-    fn save_identity(
-        &mut self,
-        address: &ProtocolAddress,
-        identity: &IdentityKey,
-    ) -> Result<bool, wa_signal::Error> {
-        self.signal.save_identity(address, identity)
-    }
-    fn is_trusted_identity(
-        &self,
-        address: &ProtocolAddress,
-        identity: &IdentityKey,
-        direction: Direction,
-    ) -> Result<bool, wa_signal::Error> {
-        self.signal
-            .is_trusted_identity(address, identity, direction)
-    }
-    fn identity(&self, address: &ProtocolAddress) -> Result<Option<IdentityKey>, wa_signal::Error> {
-        self.signal.identity(address)
-    }
-}
-
-impl PreKeyStore for Device {
-    fn load_pre_key(&self, id: PreKeyId) -> Result<Option<PreKeyRecord>, wa_signal::Error> {
-        self.signal.load_pre_key(id)
-    }
-    fn store_pre_key(&mut self, record: &PreKeyRecord) -> Result<(), wa_signal::Error> {
-        self.signal.store_pre_key(record)
-    }
-    fn remove_pre_key(&mut self, id: PreKeyId) -> Result<(), wa_signal::Error> {
-        self.signal.remove_pre_key(id)
-    }
-}
-
-impl SignedPreKeyStore for Device {
-    fn load_signed_pre_key(
-        &self,
-        id: SignedPreKeyId,
-    ) -> Result<Option<SignedPreKeyRecord>, wa_signal::Error> {
-        self.signal.load_signed_pre_key(id)
-    }
-    fn store_signed_pre_key(
-        &mut self,
-        record: &SignedPreKeyRecord,
-    ) -> Result<(), wa_signal::Error> {
-        self.signal.store_signed_pre_key(record)
-    }
-}
-
-impl SessionStore for Device {
-    fn load_session(
-        &self,
-        address: &ProtocolAddress,
-    ) -> Result<Option<SessionRecord>, wa_signal::Error> {
-        self.signal.load_session(address)
-    }
-    fn store_session(
-        &mut self,
-        address: &ProtocolAddress,
-        record: &SessionRecord,
-    ) -> Result<(), wa_signal::Error> {
-        self.signal.store_session(address, record)
-    }
-}
-
-impl SenderKeyStore for Device {
-    fn load_sender_key(
-        &self,
-        name: &SenderKeyName,
-    ) -> Result<Option<SenderKeyRecord>, wa_signal::Error> {
-        self.sender_keys.load_sender_key(name)
-    }
-    fn store_sender_key(
-        &mut self,
-        name: &SenderKeyName,
-        record: &SenderKeyRecord,
-    ) -> Result<(), wa_signal::Error> {
-        self.sender_keys.store_sender_key(name, record)
     }
 }
 
@@ -205,7 +112,7 @@ impl Pair {
         let devices = [self.us.jid.clone()];
         let bob_own = self.bob.own();
         let sent = encrypt_direct(
-            &mut self.bob,
+            &mut self.bob.signal,
             &bob_own,
             &DirectMessage {
                 chat: &chat,
@@ -231,7 +138,7 @@ impl Pair {
 
     fn handle(&mut self, node: &Node<'_>) -> Received {
         handle_message(
-            &mut self.us,
+            &mut self.us.signal,
             &self.me,
             &mut self.state,
             node,
@@ -361,7 +268,7 @@ fn a_group_message_decrypts_with_the_sender_key_it_brings() {
     let devices = [pair.us.jid.clone(), pair.bob.jid.clone()];
     let bob_own = pair.bob.own();
     let sent = encrypt_group(
-        &mut pair.bob,
+        &mut pair.bob.signal,
         &bob_own,
         &GroupMessage {
             group: &group,
@@ -454,7 +361,7 @@ fn failures_give_retry_receipts_with_keys_from_the_second_and_none_after_the_fou
                 .unwrap()
                 .unwrap();
             let (pre_key_id, _) = bundle.pre_key.unwrap();
-            assert!(pair.us.load_pre_key(pre_key_id).unwrap().is_some());
+            assert!(pair.us.signal.load_pre_key(pre_key_id).unwrap().is_some());
             assert_eq!(
                 keys.child("device-identity").unwrap().bytes(),
                 Some(&[9u8][..])
@@ -468,7 +375,7 @@ fn bad_input_is_refused_or_retried_never_a_panic() {
     let mut pair = Pair::new();
     let not_a_message = Node::new("receipt").with_attr("id", "X1");
     assert!(handle_message(
-        &mut pair.us,
+        &mut pair.us.signal,
         &pair.me,
         &mut pair.state,
         &not_a_message,
@@ -480,7 +387,7 @@ fn bad_input_is_refused_or_retried_never_a_panic() {
         .with_attr("from", "120363000000000001@g.us".parse::<Jid>().unwrap())
         .with_attr("id", "X2");
     assert!(handle_message(
-        &mut pair.us,
+        &mut pair.us.signal,
         &pair.me,
         &mut pair.state,
         &no_participant,

@@ -16,7 +16,7 @@ use wa_sim::{
     unix_now, Account, DeviceInfo, DeviceRegistration, RunningSimulator, SignedPreKeyPublic,
     Simulator,
 };
-use wa_store::StoreHandle;
+use wa_store::{DeviceId, StoreHandle};
 
 /// Every wait is bounded, so a bug fails the test instead of hanging it.
 pub(crate) const TIMEOUT: Duration = Duration::from_secs(20);
@@ -28,14 +28,12 @@ pub(crate) struct Companion {
     pub(crate) info: DeviceInfo,
 }
 
-/// Registers a companion on `account`, saves it as a paired device, starts its session and
-/// waits for `Connected`.
-pub(crate) async fn companion(
+/// A companion registered on `account` and saved in a fresh in-memory store as a paired
+/// device (not started).
+pub(crate) async fn paired_device(
     sim: &Simulator,
-    running: &RunningSimulator,
     account: &Account,
-    seed: u64,
-) -> Companion {
+) -> (StoreHandle, DeviceId, DeviceInfo) {
     let creds = Credentials::generate(unix_now(), &mut OsRng);
     let signed = &creds.signed_pre_key;
     let info = sim
@@ -83,6 +81,18 @@ pub(crate) async fn companion(
         .await
         .unwrap()
         .unwrap();
+    (store, device, info)
+}
+
+/// Registers a companion on `account`, saves it as a paired device, starts its session and
+/// waits for `Connected`.
+pub(crate) async fn companion(
+    sim: &Simulator,
+    running: &RunningSimulator,
+    account: &Account,
+    seed: u64,
+) -> Companion {
+    let (store, device, info) = paired_device(sim, account).await;
     let mut config =
         SessionConfig::new(running.url(), CertVerifier::new(running.root_public_key()));
     config.seed = Some(seed);
