@@ -13,6 +13,7 @@ use wa_signal::sender_key::{SenderKeyName, SenderKeyRecord};
 use wa_signal::{IdentityKey, ProtocolAddress, SessionRecord};
 
 use crate::ids::{DeviceId, GroupId};
+use crate::outbox::{write_outbox, NewOutboxEntry};
 use crate::store::{
     identity_in, write_identity, write_sender_key, write_sender_key_device, write_session,
 };
@@ -45,6 +46,7 @@ pub struct SendBatch<'s> {
     sender_keys: BTreeMap<SenderKeyName, SenderKeyRecord>,
     sender_key_devices: Vec<(GroupId, ProtocolAddress)>,
     identities: BTreeMap<ProtocolAddress, IdentityKey>,
+    outbox: Vec<NewOutboxEntry>,
 }
 
 impl SendBatch<'_> {
@@ -100,6 +102,14 @@ impl SendBatch<'_> {
             .push((group.clone(), address.clone()));
     }
 
+    /// Records, in the same transaction, the outbox entry of the message this batch
+    /// encrypts: the entry and the ratchet state it advanced are durable together, before any
+    /// frame leaves. A key or message id already in the outbox fails the whole batch with
+    /// [`Error::OutboxConflict`] (check with [`Store::outbox_by_key`] first).
+    pub fn insert_outbox(&mut self, entry: NewOutboxEntry) {
+        self.outbox.push(entry);
+    }
+
     pub(crate) const fn store_ref(&self) -> &Store {
         self.store
     }
@@ -152,6 +162,7 @@ impl SendBatch<'_> {
             sender_keys,
             sender_key_devices,
             identities,
+            outbox,
         } = self;
         let outcome = (|| {
             let tx = store
@@ -168,6 +179,9 @@ impl SendBatch<'_> {
             }
             for (group, address) in &sender_key_devices {
                 write_sender_key_device(&tx, device, group, address)?;
+            }
+            for entry in &outbox {
+                write_outbox(&tx, device, entry)?;
             }
             tx.commit()?;
             Ok::<_, Error>(())
@@ -217,6 +231,7 @@ impl Store {
             sender_keys: BTreeMap::new(),
             sender_key_devices: Vec::new(),
             identities: BTreeMap::new(),
+            outbox: Vec::new(),
         };
         let frames = encrypt(&mut batch)?;
         batch.commit()?;

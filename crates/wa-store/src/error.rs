@@ -31,6 +31,12 @@ pub enum Error {
     /// The store thread has stopped (it panicked or the handle outlived it).
     #[error("store thread stopped")]
     Closed,
+    /// An outbox entry's idempotency key or message id is already in the outbox.
+    #[error("outbox: idempotency key or message id already used")]
+    OutboxConflict,
+    /// An idempotency key, message id or timestamp the outbox cannot keep (names which).
+    #[error("invalid outbox value: {0}")]
+    InvalidOutboxValue(&'static str),
     /// The Signal layer rejected something while a batch was being built.
     #[error(transparent)]
     Signal(#[from] wa_signal::Error),

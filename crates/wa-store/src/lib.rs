@@ -7,6 +7,9 @@
 //! advanced record in one durable transaction before handing back the frames to send: no chain
 //! index is ever used twice, even across `kill -9` (docs/store.md).
 //!
+//! Sends are recorded in a durable outbox (idempotency key, message id, plaintext, state),
+//! staged in the same batch as their encryption ([`SendBatch::insert_outbox`]).
+//!
 //! Async code uses [`StoreHandle`], which runs the store on a dedicated thread.
 //!
 //! ```
@@ -38,6 +41,7 @@ mod error;
 mod handle;
 mod ids;
 mod open;
+mod outbox;
 mod records;
 mod schema;
 mod send_loop;
@@ -49,6 +53,10 @@ pub use device::{Device, NewDevice, Pairing};
 pub use error::{Error, Result};
 pub use handle::StoreHandle;
 pub use ids::{DeviceId, GroupId, LidUser, PnUser};
+pub use outbox::{
+    IdempotencyKey, NewOutboxEntry, OutboxEntry, OutboxInsert, OutboxMessageId, OutboxState,
+    MAX_IDEMPOTENCY_KEY_LEN,
+};
 pub use send_loop::SendLoopReport;
 pub use signal_stores::DeviceStore;
 pub use store::Store;

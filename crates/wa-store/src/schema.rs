@@ -76,6 +76,26 @@ CREATE TABLE lid_map (
     UNIQUE (device_id, pn_user)
 ) STRICT, WITHOUT ROWID;
 ",
+    // 2: the durable outbox of the send path (one row per send, keyed by idempotency key).
+    r"
+CREATE TABLE outbox (
+    seq              INTEGER PRIMARY KEY,
+    device_id        INTEGER NOT NULL REFERENCES device (id) ON DELETE CASCADE,
+    idempotency_key  TEXT    NOT NULL,
+    message_id       TEXT    NOT NULL,
+    chat             TEXT    NOT NULL,
+    message          BLOB    NOT NULL,
+    created_at       INTEGER NOT NULL,
+    state            TEXT    NOT NULL DEFAULT 'pending'
+                     CHECK (state IN ('pending', 'acked', 'failed')),
+    server_timestamp INTEGER,
+    error_code       INTEGER CHECK (error_code BETWEEN 0 AND 65535),
+    UNIQUE (device_id, idempotency_key),
+    UNIQUE (device_id, message_id)
+) STRICT;
+
+CREATE INDEX outbox_pending ON outbox (device_id, seq) WHERE state = 'pending';
+",
 ];
 
 /// The version a fully migrated file has.

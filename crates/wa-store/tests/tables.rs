@@ -98,14 +98,14 @@ fn file_is_0600_wal_full_and_migrated() {
     let shm = dir.join("engine.db-shm");
     assert_eq!(mode(&wal), 0o600);
     assert_eq!(mode(&shm), 0o600);
-    assert_eq!(store.schema_version().unwrap(), 1);
+    assert_eq!(store.schema_version().unwrap(), 2);
     drop(store);
 
     // A pre-existing wide file is narrowed; reopening keeps the data and the version.
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
     let store = Store::open(&path).unwrap();
     assert_eq!(mode(&path), 0o600);
-    assert_eq!(store.schema_version().unwrap(), 1);
+    assert_eq!(store.schema_version().unwrap(), 2);
     assert!(store.device(id).unwrap().is_some());
     drop(store);
 
@@ -140,7 +140,7 @@ fn newer_schema_is_refused() {
             err,
             wa_store::Error::SchemaTooNew {
                 found: 99,
-                supported: 1
+                supported: 2
             }
         ),
         "{err}"

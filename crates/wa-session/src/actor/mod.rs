@@ -6,14 +6,18 @@
 //! errors (`conflict` → [`Event::Replaced`] and stop, `device_removed` / `<failure 401>` →
 //! [`Event::LoggedOut`] and stop, 515/503/network loss → reconnect), raw stanza sends, and
 //! the send path (`send_text`, `react`, `unreact`, `revoke`: acks resolved by message id, many
-//! in flight). The receive path is built on top of it.
+//! in flight), durable through the store's outbox (idempotency keys, resend of unacked
+//! messages at start, retry receipts answered from it). The receive path is built on top of
+//! it.
 
 mod acks;
 mod config;
 mod events;
 mod inbox;
 mod iq;
+mod outbox;
 mod prekeys;
+mod retry;
 mod run;
 mod send;
 mod send_state;
@@ -29,6 +33,7 @@ use wa_store::{DeviceId, StoreHandle};
 
 pub use config::{Clock, SessionConfig, SystemClock};
 pub use events::Event;
+pub use send::SendOptions;
 
 use crate::error::{Error, Result};
 use iq::IqAnswer;
@@ -89,6 +94,14 @@ impl Session {
             iq_timeout: config.iq_timeout,
             send: Arc::new(send),
         };
+        // Sends a previous run left unacknowledged go first, with their ids.
+        let pending = store
+            .call(move |store| store.outbox_pending(device))
+            .await??;
+        if !pending.is_empty() {
+            let order = Arc::clone(&session.send.order).lock_owned().await;
+            tokio::spawn(session.clone().resend_pending(pending, order));
+        }
         tokio::spawn(run::run(
             config,
             store,

@@ -14,7 +14,7 @@ use super::acks::PendingAcks;
 use super::inbox::Inbox;
 use super::iq::PendingIqs;
 use super::send_state::SendState;
-use super::{prekeys, Command, Event, Session, SessionConfig};
+use super::{prekeys, retry, Command, Event, Session, SessionConfig};
 use crate::pairing::PairedDevice;
 
 /// How a connection ended, and so what the session does next.
@@ -249,6 +249,11 @@ async fn serve(
                     if node.tag() == "message" {
                         if let Some(ending) = on_message(node, &mut sender, context, rng).await {
                             return ending;
+                        }
+                    } else if node.tag() == "receipt" {
+                        let replies = retry::answer_receipt(context.send, node, rng.next_u64()).await;
+                        if let Err(error) = sender.send_many(&replies).await {
+                            return lost(&format!("send failed: {error}"), true);
                         }
                     } else if let Some(ending) = on_stanza(node, &mut sender, pending, acks).await {
                         return ending;

@@ -7,12 +7,15 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
+use prost::Message as _;
 use tokio::sync::oneshot;
 use wa_binary::{Jid, Node, Server};
 use wa_proto::e2e::Message;
 use wa_signal::ProtocolAddress;
-use wa_store::GroupId;
+use wa_store::{GroupId, IdempotencyKey, NewOutboxEntry, OutboxMessageId};
+use zeroize::Zeroizing;
 
+use super::outbox::Again;
 use super::send_state::SendState;
 use super::{Command, Session};
 use crate::content::{
@@ -24,12 +27,42 @@ use crate::fanout::{
     Addressing, Bundles, DirectMessage, GroupMessage, StanzaAttrs,
 };
 use crate::send::{
-    bundles_query, devices_query, group_query, parse_ack, parse_devices, GroupInfo, SendResult,
-    TargetRef,
+    bundles_query, devices_query, group_query, parse_devices, GroupInfo, SendResult, TargetRef,
 };
 
 /// How long a replay waits for the connection to come back, between tries.
-const REPLAY_PAUSE: Duration = Duration::from_millis(100);
+pub(super) const REPLAY_PAUSE: Duration = Duration::from_millis(100);
+
+/// How one send is made beyond its content.
+///
+/// ```
+/// use wa_session::SendOptions;
+/// let options = SendOptions::with_key("invoice-7/reminder")?;
+/// assert_eq!(options.idempotency_key.map(|k| k.to_string()).as_deref(), Some("invoice-7/reminder"));
+/// assert!(SendOptions::default().idempotency_key.is_none());
+/// # Ok::<(), wa_session::Error>(())
+/// ```
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct SendOptions {
+    /// The caller's name for this send: a second send with the same key (in this session
+    /// or after a restart, on the same store) returns the first one's result, marked
+    /// `replayed`, instead of sending again. Without one, the message id is the key.
+    pub idempotency_key: Option<IdempotencyKey>,
+}
+
+impl SendOptions {
+    /// Options with this idempotency key.
+    ///
+    /// # Errors
+    /// [`Error::Store`] with [`wa_store::Error::InvalidOutboxValue`] for an empty key, one
+    /// longer than [`wa_store::MAX_IDEMPOTENCY_KEY_LEN`] bytes, or one with control characters.
+    pub fn with_key(key: &str) -> Result<Self> {
+        Ok(Self {
+            idempotency_key: Some(IdempotencyKey::new(key)?),
+        })
+    }
+}
 
 /// What to send, checked but not yet bound to a group's addressing.
 enum Content {
@@ -55,8 +88,37 @@ impl Session {
     /// [`Error::ServerError`] when the server refuses the message (or the group's metadata);
     /// [`Error::Store`] / [`Error::Signal`] when encryption fails.
     pub async fn send_text(&self, chat: &Jid, text: &str) -> Result<SendResult> {
+        self.send_text_with(chat, text, &SendOptions::default())
+            .await
+    }
+
+    /// [`send_text`](Self::send_text) with options: with an idempotency key, a second call
+    /// with the same key returns the first call's result marked `replayed` and sends nothing
+    /// new (or, if the first never got its ack, sends the same message again, same id).
+    ///
+    /// ```no_run
+    /// # async fn demo(session: wa_session::Session) -> wa_session::Result<()> {
+    /// use wa_session::SendOptions;
+    /// let bob = "15550002222@s.whatsapp.net".parse()?;
+    /// let options = SendOptions::with_key("order-42/confirmation")?;
+    /// let first = session.send_text_with(&bob, "confirmed", &options).await?;
+    /// let again = session.send_text_with(&bob, "confirmed", &options).await?;
+    /// assert_eq!(first.message_id, again.message_id);
+    /// assert!(again.replayed);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`send_text`](Self::send_text); a key whose first send was refused by the server
+    /// gives that [`Error::ServerError`] again.
+    pub async fn send_text_with(
+        &self,
+        chat: &Jid,
+        text: &str,
+        options: &SendOptions,
+    ) -> Result<SendResult> {
         let (message, _) = build_text(text)?.into_parts();
-        self.send_content(chat, Content::Text(Box::new(message)))
+        self.send_content(chat, Content::Text(Box::new(message)), options)
             .await
     }
 
@@ -76,8 +138,33 @@ impl Session {
     /// [`Error::UnsupportedTarget`] before anything is sent; then as
     /// [`send_text`](Self::send_text).
     pub async fn react(&self, chat: &Jid, target: &TargetRef, emoji: &str) -> Result<SendResult> {
+        self.react_with(chat, target, emoji, &SendOptions::default())
+            .await
+    }
+
+    /// [`react`](Self::react) with options (an idempotency key, as
+    /// [`send_text_with`](Self::send_text_with)).
+    ///
+    /// ```no_run
+    /// # async fn demo(session: wa_session::Session) -> wa_session::Result<()> {
+    /// use wa_session::{content::MessageId, send::TargetRef, SendOptions};
+    /// let bob = "15550002222@s.whatsapp.net".parse()?;
+    /// let target = TargetRef::theirs(MessageId::parse("3A0011")?, None);
+    /// session.react_with(&bob, &target, "👍", &SendOptions::with_key("like-3A0011")?).await?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`react`](Self::react).
+    pub async fn react_with(
+        &self,
+        chat: &Jid,
+        target: &TargetRef,
+        emoji: &str,
+        options: &SendOptions,
+    ) -> Result<SendResult> {
         let emoji = ReactionEmoji::parse(emoji)?;
-        self.send_content(chat, Content::Reaction(target.clone(), emoji))
+        self.send_content(chat, Content::Reaction(target.clone(), emoji), options)
             .await
     }
 
@@ -94,11 +181,31 @@ impl Session {
     /// # Errors
     /// As [`react`](Self::react).
     pub async fn unreact(&self, chat: &Jid, target: &TargetRef) -> Result<SendResult> {
-        self.send_content(
-            chat,
-            Content::Reaction(target.clone(), ReactionEmoji::removal()),
-        )
-        .await
+        self.unreact_with(chat, target, &SendOptions::default())
+            .await
+    }
+
+    /// [`unreact`](Self::unreact) with options (an idempotency key).
+    ///
+    /// ```no_run
+    /// # async fn demo(session: wa_session::Session) -> wa_session::Result<()> {
+    /// use wa_session::{content::MessageId, send::TargetRef, SendOptions};
+    /// let bob = "15550002222@s.whatsapp.net".parse()?;
+    /// let target = TargetRef::theirs(MessageId::parse("3A0011")?, None);
+    /// session.unreact_with(&bob, &target, &SendOptions::with_key("unlike-3A0011")?).await?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`react`](Self::react).
+    pub async fn unreact_with(
+        &self,
+        chat: &Jid,
+        target: &TargetRef,
+        options: &SendOptions,
+    ) -> Result<SendResult> {
+        let content = Content::Reaction(target.clone(), ReactionEmoji::removal());
+        self.send_content(chat, content, options).await
     }
 
     /// Revokes ("deletes for everyone") our own message, or as a group admin another
@@ -117,59 +224,104 @@ impl Session {
     /// [`Error::MissingParticipant`]; [`Error::NotGroupAdmin`] for another member's message
     /// when we are not an admin; then as [`send_text`](Self::send_text).
     pub async fn revoke(&self, chat: &Jid, target: &TargetRef) -> Result<SendResult> {
-        self.send_content(chat, Content::Revoke(target.clone()))
+        self.revoke_with(chat, target, &SendOptions::default())
             .await
     }
 
-    async fn send_content(&self, chat: &Jid, content: Content) -> Result<SendResult> {
+    /// [`revoke`](Self::revoke) with options (an idempotency key).
+    ///
+    /// ```no_run
+    /// # async fn demo(session: wa_session::Session) -> wa_session::Result<()> {
+    /// use wa_session::{content::MessageId, send::TargetRef, SendOptions};
+    /// let bob = "15550002222@s.whatsapp.net".parse()?;
+    /// let target = TargetRef::mine(MessageId::parse("3EB0AA")?);
+    /// session.revoke_with(&bob, &target, &SendOptions::with_key("revoke-3EB0AA")?).await?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`revoke`](Self::revoke).
+    pub async fn revoke_with(
+        &self,
+        chat: &Jid,
+        target: &TargetRef,
+        options: &SendOptions,
+    ) -> Result<SendResult> {
+        self.send_content(chat, Content::Revoke(target.clone()), options)
+            .await
+    }
+
+    async fn send_content(
+        &self,
+        chat: &Jid,
+        content: Content,
+        options: &SendOptions,
+    ) -> Result<SendResult> {
         check_chat(chat)?;
         let state = &self.send;
         // Every rule that needs no network, before anything is sent.
         let now = UnixMillis::new(state.clock.now().saturating_mul(1000));
         build(&content, chat, None, now)?;
-
-        let order = state.order.lock().await;
-        let id = MessageId::generate(now, Some(state.own.user(Addressing::Pn)?), &mut state.rng());
-        let stanza = if chat.is_group() {
-            let info = self.group_info(chat).await?;
-            if let Content::Revoke(target) = &content {
-                if !target.from_me() && !info.is_admin(&state.own) {
-                    return Err(Error::NotGroupAdmin);
-                }
-            }
-            let message = build(&content, chat, Some(&info), now)?;
-            self.encrypt_for_group(chat, &info, &message, id.clone())
-                .await?
-        } else {
-            let message = build(&content, chat, None, now)?;
-            self.encrypt_for_user(chat, &message, id.clone()).await?
+        let order = match &options.idempotency_key {
+            Some(key) => match self.send_again(key).await? {
+                Again::Done(result) => return result,
+                Again::New(order) => order,
+            },
+            None => state.order.lock().await,
         };
-        let first = self.submit(stanza.clone(), &id);
-        drop(order);
-
-        let (ack, replayed) = self.await_ack(stanza, &id, first?).await?;
-        let ack = parse_ack(&ack)?;
-        if ack.phash.is_some() && chat.is_group() {
-            state.forget_group(chat);
-        }
-        if let Some(code) = ack.error {
-            if chat.is_group() {
-                state.forget_group(chat);
-            } else {
-                state.forget_devices(std::slice::from_ref(chat));
+        let id = MessageId::generate(now, Some(state.own.user(Addressing::Pn)?), &mut state.rng());
+        let info = if chat.is_group() {
+            Some(self.group_info(chat).await?)
+        } else {
+            None
+        };
+        if let (Some(info), Content::Revoke(target)) = (&info, &content) {
+            if !target.from_me() && !info.is_admin(&state.own) {
+                return Err(Error::NotGroupAdmin);
             }
-            return Err(Error::ServerError(code));
         }
-        Ok(SendResult {
-            message_id: id,
-            server_timestamp: ack.t.unwrap_or_default(),
-            replayed,
-        })
+        let message = build(&content, chat, info.as_ref(), now)?;
+        let key = match &options.idempotency_key {
+            Some(key) => key.clone(),
+            None => IdempotencyKey::new(id.as_str())?,
+        };
+        let entry = NewOutboxEntry {
+            key,
+            message_id: OutboxMessageId::new(id.as_str())?,
+            chat: chat.to_string(),
+            message: Zeroizing::new(message.encode_to_vec()),
+            created_at: state.clock.now(),
+        };
+        let stanza = self
+            .encrypt_message(chat, info.as_ref(), &message, id.clone(), Some(entry))
+            .await?;
+        let queued = self.queue(chat.clone(), stanza, id);
+        drop(order);
+        self.settle(queued?, false).await
+    }
+
+    /// Encrypts `message` for a user chat or (with its metadata) a group; `outbox`, when
+    /// given, is recorded in the same store transaction.
+    pub(super) async fn encrypt_message(
+        &self,
+        chat: &Jid,
+        group: Option<&GroupInfo>,
+        message: &Message,
+        id: MessageId,
+        outbox: Option<NewOutboxEntry>,
+    ) -> Result<Node<'static>> {
+        match group {
+            Some(info) => {
+                self.encrypt_for_group(chat, info, message, id, outbox)
+                    .await
+            }
+            None => self.encrypt_for_user(chat, message, id, outbox).await,
+        }
     }
 
     /// Queues a stanza; the receiver resolves once the actor has written it and registered
     /// its ack.
-    fn submit(
+    pub(super) fn submit(
         &self,
         node: Node<'static>,
         id: &MessageId,
@@ -187,7 +339,7 @@ impl Session {
 
     /// Waits for the ack. When the connection drops after the stanza was written, the same
     /// committed stanza is sent again (same id: peers keep one copy) until the timeout.
-    async fn await_ack(
+    pub(super) async fn await_ack(
         &self,
         stanza: Node<'static>,
         id: &MessageId,
@@ -260,7 +412,7 @@ impl Session {
 
     /// The group's metadata, from the cache or the `w:g2` query. A refusal (not a member,
     /// no such group) is the server refusing the send.
-    async fn group_info(&self, group: &Jid) -> Result<GroupInfo> {
+    pub(super) async fn group_info(&self, group: &Jid) -> Result<GroupInfo> {
         if let Some(info) = self.send.cached_group(group) {
             return Ok(info);
         }
@@ -278,6 +430,7 @@ impl Session {
         chat: &Jid,
         message: &Message,
         id: MessageId,
+        outbox: Option<NewOutboxEntry>,
     ) -> Result<Node<'static>> {
         let state: &SendState = &self.send;
         let form = Addressing::of(chat).ok_or_else(|| Error::NotADevice(chat.clone()))?;
@@ -295,6 +448,9 @@ impl Session {
             .store
             .call(move |store| {
                 store.send_batch(device, |batch| -> Result<Node<'static>> {
+                    if let Some(entry) = outbox {
+                        batch.insert_outbox(entry);
+                    }
                     let attrs = StanzaAttrs::for_message(id, &message);
                     let sent = encrypt_direct(
                         batch,
@@ -321,6 +477,7 @@ impl Session {
         info: &GroupInfo,
         message: &Message,
         id: MessageId,
+        outbox: Option<NewOutboxEntry>,
     ) -> Result<Node<'static>> {
         let state: &SendState = &self.send;
         let addressing = info.addressing;
@@ -358,6 +515,9 @@ impl Session {
             .store
             .call(move |store| {
                 store.send_batch(device, |batch| -> Result<Node<'static>> {
+                    if let Some(entry) = outbox {
+                        batch.insert_outbox(entry);
+                    }
                     let attrs = StanzaAttrs::for_message(id, &message);
                     let sent = encrypt_group(
                         batch,

@@ -1,7 +1,8 @@
 //! What the send path keeps between sends: who we are, the store, an RNG, the device-list
-//! and group caches, and the lock that keeps encryption in call order.
+//! and group caches, the lock that keeps encryption in call order, and which outbox entries
+//! are in flight in this session.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use prost::Message as _;
@@ -26,8 +27,31 @@ pub(super) struct SendState {
     rng: Mutex<ChaCha20Rng>,
     cache: Mutex<Cache>,
     /// Held from building a stanza until it is queued for the socket (never across the ack
-    /// wait): ratchet steps and frames leave in call order.
-    pub(super) order: tokio::sync::Mutex<()>,
+    /// wait): ratchet steps and frames leave in call order. Shared so that the resend of
+    /// pending outbox entries at start can hold it from a task.
+    pub(super) order: Arc<tokio::sync::Mutex<()>>,
+    /// Message ids of outbox entries sent by this session and not yet settled.
+    in_flight: Mutex<HashSet<String>>,
+    /// Woken whenever an in-flight entry settles (acked, refused, or given up).
+    settled: tokio::sync::Notify,
+}
+
+/// Marks a message id in flight until dropped (also when the sending call is cancelled).
+#[derive(Debug)]
+pub(super) struct InFlight {
+    state: Arc<SendState>,
+    id: String,
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.state
+            .in_flight
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&self.id);
+        self.state.settled.notify_waiters();
+    }
 }
 
 /// Device lists by account and group metadata by group, until invalidated (a differing
@@ -61,8 +85,35 @@ impl SendState {
             clock,
             rng: Mutex::new(ChaCha20Rng::seed_from_u64(seed)),
             cache: Mutex::new(Cache::default()),
-            order: tokio::sync::Mutex::new(()),
+            order: Arc::new(tokio::sync::Mutex::new(())),
+            in_flight: Mutex::new(HashSet::new()),
+            settled: tokio::sync::Notify::new(),
         })
+    }
+
+    /// Marks `id` in flight for as long as the returned guard lives.
+    pub(super) fn in_flight(self: &Arc<Self>, id: &str) -> InFlight {
+        self.in_flight
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(id.to_owned());
+        InFlight {
+            state: Arc::clone(self),
+            id: id.to_owned(),
+        }
+    }
+
+    /// Whether this session is sending `id` now.
+    pub(super) fn is_in_flight(&self, id: &str) -> bool {
+        self.in_flight
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .contains(id)
+    }
+
+    /// Resolves when some in-flight entry settles (register before checking the store).
+    pub(super) fn settled(&self) -> tokio::sync::futures::Notified<'_> {
+        self.settled.notified()
     }
 
     /// A fresh RNG for one send, seeded from the session's.

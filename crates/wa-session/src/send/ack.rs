@@ -65,7 +65,8 @@ pub struct SendResult {
     pub message_id: MessageId,
     /// The server's timestamp from the ack (unix seconds; 0 when the ack had none).
     pub server_timestamp: u64,
-    /// Whether the stanza had to be sent again (the same committed frame) after the
-    /// connection dropped before its ack.
+    /// Whether this is not the first, single send of the message: the stanza had to be sent
+    /// again after the connection dropped before its ack, the result is the one recorded for
+    /// an idempotency key already used, or the message was sent again from the outbox.
     pub replayed: bool,
 }

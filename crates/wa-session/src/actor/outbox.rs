@@ -1,0 +1,196 @@
+//! The send path's outbox on [`Session`]: every send is recorded (idempotency key, message
+//! id, plaintext) in the same store transaction as its encryption; its ack settles the entry
+//! (acked or refused). A second call with a known key returns the first result, waits for the
+//! first call still in flight, or sends the stored message again with the same id. At start,
+//! entries never acked are re-encrypted (a new ratchet step, never a reused key) and sent
+//! again with their ids before any new send.
+
+use prost::Message as _;
+use tokio::sync::{oneshot, MutexGuard, OwnedMutexGuard};
+use wa_binary::{Jid, Node};
+use wa_proto::e2e::Message;
+use wa_store::{IdempotencyKey, OutboxEntry, OutboxMessageId, OutboxState};
+
+use super::send::REPLAY_PAUSE;
+use super::send_state::InFlight;
+use super::Session;
+use crate::content::MessageId;
+use crate::error::{Error, Result};
+use crate::send::{parse_ack, SendResult};
+
+/// A stanza handed to the actor, waiting for its ack.
+#[derive(Debug)]
+pub(super) struct Queued {
+    chat: Jid,
+    stanza: Node<'static>,
+    id: MessageId,
+    written: oneshot::Receiver<oneshot::Receiver<Node<'static>>>,
+    _flight: InFlight,
+}
+
+/// What [`Session::send_again`] found for a key.
+pub(super) enum Again<'s> {
+    /// The key is known: this is its result.
+    Done(Result<SendResult>),
+    /// The key is new: send it, under this send-order lock (held since the lookup).
+    New(MutexGuard<'s, ()>),
+}
+
+/// The result an entry already settled stands for, if it is settled.
+fn settled_result(entry: &OutboxEntry) -> Option<Result<SendResult>> {
+    match entry.state {
+        OutboxState::Pending => None,
+        OutboxState::Failed { code } => Some(Err(Error::ServerError(code))),
+        OutboxState::Acked { server_timestamp } => Some(
+            MessageId::parse(entry.message_id.as_str()).map(|message_id| SendResult {
+                message_id,
+                server_timestamp,
+                replayed: true,
+            }),
+        ),
+    }
+}
+
+impl Session {
+    /// Marks `id` in flight and queues its stanza (call with the order lock held).
+    pub(super) fn queue(&self, chat: Jid, stanza: Node<'static>, id: MessageId) -> Result<Queued> {
+        let flight = self.send.in_flight(id.as_str());
+        let written = self.submit(stanza.clone(), &id)?;
+        Ok(Queued {
+            chat,
+            stanza,
+            id,
+            written,
+            _flight: flight,
+        })
+    }
+
+    /// Waits for the ack of a queued stanza and records the outcome in the outbox (before
+    /// the entry stops being in flight, so waiters on the same key see it).
+    pub(super) async fn settle(&self, queued: Queued, replayed: bool) -> Result<SendResult> {
+        let state = &self.send;
+        let (ack, resent) = self
+            .await_ack(queued.stanza, &queued.id, queued.written)
+            .await?;
+        let ack = parse_ack(&ack)?;
+        let chat = &queued.chat;
+        if ack.phash.is_some() && chat.is_group() {
+            state.forget_group(chat);
+        }
+        let (device, id) = (state.device, OutboxMessageId::new(queued.id.as_str())?);
+        if let Some(code) = ack.error {
+            if chat.is_group() {
+                state.forget_group(chat);
+            } else {
+                state.forget_devices(std::slice::from_ref(chat));
+            }
+            state
+                .store
+                .call(move |store| store.outbox_mark_failed(device, &id, code))
+                .await??;
+            return Err(Error::ServerError(code));
+        }
+        let server_timestamp = ack.t.unwrap_or_default();
+        state
+            .store
+            .call(move |store| store.outbox_mark_acked(device, &id, server_timestamp))
+            .await??;
+        Ok(SendResult {
+            message_id: queued.id,
+            server_timestamp,
+            replayed: replayed || resent,
+        })
+    }
+
+    /// The answer for a key already in the outbox: the first result when it is settled; when
+    /// the first call is still waiting for its ack, its outcome; otherwise the stored message
+    /// sent again with its id.
+    pub(super) async fn send_again(&self, key: &IdempotencyKey) -> Result<Again<'_>> {
+        let state = &self.send;
+        let deadline = tokio::time::Instant::now() + self.iq_timeout;
+        loop {
+            let order = state.order.lock().await;
+            let (device, lookup) = (state.device, key.clone());
+            let Some(entry) = state
+                .store
+                .call(move |store| store.outbox_by_key(device, &lookup))
+                .await??
+            else {
+                return Ok(Again::New(order));
+            };
+            if let Some(done) = settled_result(&entry) {
+                return Ok(Again::Done(done));
+            }
+            let settled = state.settled();
+            tokio::pin!(settled);
+            settled.as_mut().enable();
+            if !state.is_in_flight(entry.message_id.as_str()) {
+                let queued = self.queue_entry(&entry).await;
+                drop(order);
+                return Ok(Again::Done(self.settle(queued?, true).await));
+            }
+            drop(order);
+            if tokio::time::timeout_at(deadline, settled).await.is_err() {
+                return Ok(Again::Done(Err(Error::Timeout)));
+            }
+        }
+    }
+
+    /// Re-encrypts a stored message (a new ratchet step) and queues it with its id (call with
+    /// the order lock held).
+    async fn queue_entry(&self, entry: &OutboxEntry) -> Result<Queued> {
+        let message = Message::decode(entry.message.as_slice())
+            .map_err(|_| wa_store::Error::Corrupt("outbox message"))?;
+        let chat: Jid = entry
+            .chat
+            .parse()
+            .map_err(|_| wa_store::Error::Corrupt("outbox chat"))?;
+        let id = MessageId::parse(entry.message_id.as_str())?;
+        let info = if chat.is_group() {
+            Some(self.group_info(&chat).await?)
+        } else {
+            None
+        };
+        let stanza = self
+            .encrypt_message(&chat, info.as_ref(), &message, id.clone(), None)
+            .await?;
+        self.queue(chat, stanza, id)
+    }
+
+    /// Sends again, in order and before any new send (`order` is the send lock, taken before
+    /// the session was handed out), every entry a previous run left unacknowledged. Entries
+    /// that cannot be sent before the IQ timeout stay pending for the next start.
+    pub(super) async fn resend_pending(
+        self,
+        entries: Vec<OutboxEntry>,
+        order: OwnedMutexGuard<()>,
+    ) {
+        let deadline = tokio::time::Instant::now() + self.iq_timeout;
+        let mut queued = Vec::with_capacity(entries.len());
+        for entry in &entries {
+            loop {
+                match self.queue_entry(entry).await {
+                    Ok(q) => {
+                        queued.push(q);
+                        break;
+                    }
+                    Err(Error::Disconnected | Error::Timeout)
+                        if tokio::time::Instant::now() < deadline =>
+                    {
+                        tokio::time::sleep(REPLAY_PAUSE).await;
+                    }
+                    Err(error) => {
+                        tracing::debug!(%error, "pending outbox entry not resent");
+                        break;
+                    }
+                }
+            }
+        }
+        drop(order);
+        for q in queued {
+            if let Err(error) = self.settle(q, true).await {
+                tracing::debug!(%error, "resent outbox entry not acknowledged");
+            }
+        }
+    }
+}
