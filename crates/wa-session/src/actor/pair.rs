@@ -27,6 +27,7 @@ const SEED_SALT: u64 = 0x9a12_0c0d;
 
 /// The text of a pairing QR code. It holds the ADV secret, so `Debug` does not show it and
 /// it is wiped when dropped; read it with [`as_str`](Self::as_str) (or through `Deref`).
+/// [`Event::Qr`] carries it; [`Session::pair`] shows how to use it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct QrCode(Zeroizing<String>);
 
@@ -52,8 +53,8 @@ impl fmt::Debug for QrCode {
     }
 }
 
-/// A pairing in progress, from [`Session::pair`]. Dropping it before the device is paired
-/// abandons the pairing (the connection closes, nothing is stored).
+/// A pairing in progress, from [`Session::pair`] (which shows how to use it). Dropping it
+/// before the device is paired abandons the pairing: the connection closes.
 #[derive(Debug)]
 #[must_use]
 pub struct Pairing {
@@ -311,12 +312,15 @@ impl Pairer<'_> {
             }
             (Some("pair-success"), _) => {
                 if !matches!(phase, Phase::Scan(_)) {
-                    return Err("pair-success before any QR code".to_owned());
+                    return Err("pair-success while not waiting for a scan".to_owned());
                 }
                 *phase = Phase::Signed(self.on_pair_success(node).await?);
                 return Ok(Step::Deadline(self.config.iq_timeout));
             }
-            (Some("ping"), Some("get")) => {
+            // A server ping: `<ping>` inside, or `xmlns="urn:xmpp:ping"`.
+            (child, Some("get"))
+                if child == Some("ping") || node.attr_str("xmlns") == Some("urn:xmpp:ping") =>
+            {
                 let mut pong = Node::new("iq")
                     .with_attr("type", "result")
                     .with_attr("to", Jid::server_only(Server::User));
