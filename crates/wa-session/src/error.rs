@@ -73,6 +73,9 @@ pub enum Error {
     /// Revoking another member's group message needs us to be a group admin.
     #[error("only a group admin can revoke another member's message")]
     NotGroupAdmin,
+    /// Pairing ended without a device (see [`Event::PairingFailed`](crate::Event)).
+    #[error("pairing failed: {0}")]
+    PairingFailed(String),
     /// No answer came in time.
     #[error("timed out waiting for the server")]
     Timeout,

@@ -21,7 +21,7 @@ mod pairing;
 pub mod receive;
 pub mod send;
 
-pub use actor::{Clock, Event, SendOptions, Session, SessionConfig, SystemClock};
+pub use actor::{Clock, Event, Pairing, QrCode, SendOptions, Session, SessionConfig, SystemClock};
 pub use error::{ContentError, Error, MessageIdError, Result, TargetError};
 pub use pairing::{
     load_paired, on_pair_device, on_pair_success, pair_error_reply, qr_string, save_paired,

@@ -60,11 +60,16 @@ pub struct SessionConfig {
     pub min_backoff: Duration,
     /// Largest reconnect delay.
     pub max_backoff: Duration,
+    /// While pairing, how long the first QR code is shown before the next ref replaces it.
+    pub qr_first_timeout: Duration,
+    /// While pairing, how long each later QR code is shown.
+    pub qr_next_timeout: Duration,
 }
 
 impl SessionConfig {
     /// Defaults: dictionary v3, whatsmeow's client identity, the system clock, a 30 s IQ
-    /// timeout, 20 s keepalive, uploads of 50 prekeys below 10, reconnects from 250 ms to 30 s.
+    /// timeout, 20 s keepalive, uploads of 50 prekeys below 10, reconnects from 250 ms to 30 s,
+    /// pairing QR codes shown 60 s for the first and 20 s for each next one (as whatsmeow).
     #[must_use]
     pub fn new(url: impl Into<String>, verifier: CertVerifier) -> Self {
         Self {
@@ -80,6 +85,8 @@ impl SessionConfig {
             prekey_batch: 50,
             min_backoff: Duration::from_millis(250),
             max_backoff: Duration::from_secs(30),
+            qr_first_timeout: Duration::from_secs(60),
+            qr_next_timeout: Duration::from_secs(20),
         }
     }
 }

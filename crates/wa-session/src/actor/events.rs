@@ -1,7 +1,9 @@
 //! What a session tells its owner.
 
 use wa_binary::Jid;
+use wa_store::DeviceId;
 
+use super::pair::QrCode;
 use crate::receive::ReceiveEvent;
 
 /// An event from a running session, in the order it happened.
@@ -35,4 +37,26 @@ pub enum Event {
     /// The device was removed from the account (`<failure reason="401">` or `device_removed`):
     /// the session stopped; the credentials are no longer valid.
     LoggedOut,
+    /// Pairing: show this QR code until the next one replaces it (see
+    /// [`Session::pair`](super::Session::pair)).
+    Qr {
+        /// The text to render as a QR code (it holds the ADV secret: show it, never log it).
+        code: QrCode,
+    },
+    /// Pairing: the phone scanned the code and the new device is in the store; the session
+    /// logs in with it next.
+    Paired {
+        /// Our new device JID.
+        jid: Jid,
+        /// Our new LID device JID, when the server sent one.
+        lid: Option<Jid>,
+        /// The device's row in the store, for [`Session::start`](super::Session::start).
+        device: DeviceId,
+    },
+    /// Pairing ended without a device (every QR code expired, the server or the phone
+    /// refused, the connection dropped): nothing was kept in the store.
+    PairingFailed {
+        /// Why, in words (no secrets).
+        reason: String,
+    },
 }

@@ -16,6 +16,7 @@ mod events;
 mod inbox;
 mod iq;
 mod outbox;
+mod pair;
 mod prekeys;
 mod retry;
 mod run;
@@ -33,6 +34,7 @@ use wa_store::{DeviceId, StoreHandle};
 
 pub use config::{Clock, SessionConfig, SystemClock};
 pub use events::Event;
+pub use pair::{Pairing, QrCode};
 pub use send::SendOptions;
 
 use crate::error::{Error, Result};
@@ -111,6 +113,48 @@ impl Session {
             events,
         ));
         Ok((session, event_rx))
+    }
+
+    /// Pairs a new device and then runs its session: fresh credentials (from `config.seed`
+    /// when set, so use a seed only in tests), a registration connection, an [`Event::Qr`]
+    /// for each pairing ref in turn (the first shown `qr_first_timeout`, the next ones
+    /// `qr_next_timeout`), and once the phone scanned one: [`Event::Paired`] (the device is
+    /// in `store` by then), the server's restart, and the new device's session with the same
+    /// events [`Session::start`] gives. [`Event::PairingFailed`] ends the events when every
+    /// code expired or the server or phone refused. [`Pairing::session`] hands over the
+    /// session once it runs; dropping the [`Pairing`] before that abandons the pairing.
+    ///
+    /// ```no_run
+    /// use wa_noise::CertVerifier;
+    /// use wa_session::{Event, Session, SessionConfig};
+    /// use wa_store::StoreHandle;
+    ///
+    /// # async fn example() -> Result<(), Box<dyn std::error::Error>> {
+    /// let config = SessionConfig::new("wss://web.whatsapp.com/ws/chat", CertVerifier::whatsapp());
+    /// let store = StoreHandle::open("whatsapp.db").await?;
+    /// let (pairing, mut events) = Session::pair(config, store).await?;
+    /// while let Some(event) = events.recv().await {
+    ///     match event {
+    ///         Event::Qr { code } => { /* render `code.as_str()` as a QR code */ }
+    ///         Event::Paired { device, .. } => { /* keep `device` for `Session::start` */ }
+    ///         Event::PairingFailed { reason } => return Err(reason.into()),
+    ///         Event::Connected { .. } => break,
+    ///         _ => {}
+    ///     }
+    /// }
+    /// let session = pairing.session().await?;
+    /// # drop(session);
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Store`] when the store has stopped.
+    pub async fn pair(
+        config: SessionConfig,
+        store: StoreHandle,
+    ) -> Result<(Pairing, mpsc::UnboundedReceiver<Event>)> {
+        pair::start(config, store).await
     }
 
     /// Sends an IQ and waits for its answer (the `id` attribute is set by the session).
