@@ -107,7 +107,7 @@ impl SendPath {
                 let mut peers = vec![chat.clone()];
                 if scenario == Scenario::OneToOneThreeDevices {
                     peers.push(chat.clone().with_device(2)?);
-                    peers.push(pn.clone());
+                    peers.push(pn);
                 }
                 let us = address_of(&own.device_jid(Addressing::Pn)?)?;
                 for device in &peers {
