@@ -1,7 +1,8 @@
 //! `wa`: the engine's command line.
 //!
 //! `wa fixtures verify FILE...` replays golden vectors; `wa sim` runs the local simulator
-//! (WebSocket and `/sim/` control API on one port). The gateway (`wa serve`) comes with a later
+//! (WebSocket and `/sim/` control API on one port); `wa bench send-path` measures the send path
+//! in process against its cryptographic floor. The gateway (`wa serve`) comes with a later
 //! issue.
 
 use std::io::Write as _;
@@ -10,6 +11,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod bench;
 mod sim;
 mod verify;
 
@@ -34,6 +36,11 @@ enum Command {
     /// until Ctrl-C.
     #[command(after_help = sim::AFTER_HELP)]
     Sim(sim::SimArgs),
+    /// Benchmarks for measuring your own hardware; one line per scenario.
+    Bench {
+        #[command(subcommand)]
+        command: bench::BenchCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -57,6 +64,13 @@ fn main() -> ExitCode {
             Ok(()) => ExitCode::SUCCESS,
             Err(error) => {
                 let _ = writeln!(std::io::stderr(), "wa sim: {error:#}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::Bench { command } => match bench::run(&command) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                let _ = writeln!(std::io::stderr(), "wa bench: {error:#}");
                 ExitCode::FAILURE
             }
         },
