@@ -28,7 +28,6 @@ mod floor;
 mod noise;
 mod ours;
 mod peers;
-mod store;
 
 pub use floor::{Floor, FloorSpec};
 pub use ours::SendPath;

@@ -21,8 +21,8 @@ use wa_signal::{IdentityKeyPair, RegistrationId};
 
 use super::floor::FloorSpec;
 use super::peers::{address_of, establish};
-use super::store::BenchStore;
 use super::{noise, BenchError, Scenario};
+use wa_signal::store::InMemoryStore;
 
 /// Our phone number, LID and this device's id.
 const OWN_PN: &str = "15550001111@s.whatsapp.net";
@@ -71,7 +71,7 @@ enum Destination {
 #[derive(Debug)]
 pub struct SendPath {
     destination: Destination,
-    store: BenchStore,
+    store: InMemoryStore,
     own: OwnIdentity,
     this_device: Jid,
     target: TargetKey,
@@ -97,7 +97,8 @@ impl SendPath {
         let pn: Jid = OWN_PN.parse()?;
         let lid: Jid = OWN_LID.parse()?;
         let own = OwnIdentity::new(&pn, Some(&lid), THIS_DEVICE, vec![0x0a, 0x02, 0x08, 0x01])?;
-        let mut store = BenchStore::new(IdentityKeyPair::generate(&mut rng), RegistrationId(4242));
+        let mut store =
+            InMemoryStore::new(IdentityKeyPair::generate(&mut rng), RegistrationId(4242));
         let emoji = ReactionEmoji::parse(EMOJI)?;
         let target_id = MessageId::parse(TARGET_ID)?;
 

@@ -10,7 +10,6 @@ use wa_signal::{
     SignedPreKeyRecord,
 };
 
-use super::store::BenchStore;
 use super::BenchError;
 
 /// The Signal address the fan-out keeps a device's session under.
@@ -25,7 +24,7 @@ pub(crate) fn address_of(device: &Jid) -> Result<ProtocolAddress, BenchError> {
 /// Sets up an established session between `ours` (at `our_address`, as the peer sees us) and a
 /// new peer at `device`. The peer's store is dropped afterwards: only our side is timed.
 pub(crate) fn establish<R: RngCore + CryptoRng>(
-    ours: &mut BenchStore,
+    ours: &mut InMemoryStore,
     our_address: &ProtocolAddress,
     device: &Jid,
     rng: &mut R,
