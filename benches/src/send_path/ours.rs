@@ -246,7 +246,10 @@ impl SendPath {
                     has_sender_key,
                     &mut self.rng,
                 )?;
-                *has_sender_key = sent.has_sender_key;
+                if sent.key_is_new {
+                    has_sender_key.clear();
+                }
+                has_sender_key.extend(sent.new_holders);
                 Ok(sent.stanza)
             }
         }

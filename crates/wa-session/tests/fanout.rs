@@ -447,7 +447,7 @@ async fn group_round(mode: AddressingMode) {
             attrs: &attrs,
         },
         &Bundles::new(),
-        &sent.has_sender_key,
+        &sent.holders_after(&HashSet::new()),
         &mut OsRng,
     )
     .unwrap();

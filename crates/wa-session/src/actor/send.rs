@@ -533,7 +533,7 @@ impl Session {
                         &holders,
                         &mut rng,
                     )?;
-                    for holder in sent.has_sender_key.difference(&holders) {
+                    for holder in &sent.new_holders {
                         batch.add_sender_key_device(&group_id, &jid_address(holder)?);
                     }
                     Ok(sent.stanza)

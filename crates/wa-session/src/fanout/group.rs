@@ -47,9 +47,28 @@ pub struct GroupEncrypted {
     /// Devices that needed our sender key but had no session and no bundle: they cannot
     /// decrypt this message.
     pub skipped: Vec<Jid>,
-    /// The devices that have our current sender key after this message (keep it for the next
-    /// send to this group).
-    pub has_sender_key: HashSet<Jid>,
+    /// The devices this message gave our sender key (its distribution went to them
+    /// pairwise). Add them to the set kept for the group ([`holders_after`](Self::holders_after)).
+    pub new_holders: Vec<Jid>,
+    /// Whether our sender key was new: every device got it, and the holders of the previous
+    /// key no longer count.
+    pub key_is_new: bool,
+}
+
+impl GroupEncrypted {
+    /// The set of devices holding our current sender key after this message, given the set
+    /// passed to [`encrypt_group`]. (Senders that keep the set in a store only need
+    /// [`new_holders`](Self::new_holders).)
+    #[must_use]
+    pub fn holders_after(&self, before: &HashSet<Jid>) -> HashSet<Jid> {
+        let mut holders = if self.key_is_new {
+            HashSet::new()
+        } else {
+            before.clone()
+        };
+        holders.extend(self.new_holders.iter().cloned());
+        holders
+    }
 }
 
 /// The sender key store key of our own sender key in `group`: the group and this device, in
@@ -125,22 +144,25 @@ where
         hide_decrypt_failure: message.attrs.hides_decrypt_failure(),
         retry_count: None,
     };
-    let mut holders = if key_is_new {
-        HashSet::new()
-    } else {
-        has_sender_key.clone()
-    };
+    // Only this message's new holders are collected: the caller's set is never copied (a
+    // large group's steady state sends no distribution at all).
+    let mut new_holders: Vec<Jid> = Vec::new();
+    let mut given: HashSet<&Jid> = HashSet::new();
     let mut participants = Vec::new();
     let mut skipped = Vec::new();
     let mut any_pre_key = false;
     for device in message.devices {
-        if own.is_this_device(device) || holders.contains(device) {
+        if own.is_this_device(device)
+            || (!key_is_new && has_sender_key.contains(device))
+            || given.contains(device)
+        {
             continue;
         }
         match seal_for_device(store, device, bundles.get(device), &skdm, options, rng)? {
             Some(sealed) => {
                 any_pre_key |= sealed.pre_key;
-                holders.insert(device.clone());
+                given.insert(device);
+                new_holders.push(device.clone());
                 participants.push(
                     Node::new("to")
                         .with_attr("jid", device.clone())
@@ -174,7 +196,8 @@ where
         stanza: stanza.with_children(children),
         phash,
         skipped,
-        has_sender_key: holders,
+        new_holders,
+        key_is_new,
     })
 }
 

@@ -18,20 +18,31 @@ use wa_binary::Jid;
 /// ```
 #[must_use]
 pub fn participant_hash(devices: &[Jid]) -> String {
-    let mut ad_strings: Vec<String> = devices
-        .iter()
-        .map(|jid| {
-            format!(
-                "{}.{}:{}@{}",
-                jid.user(),
-                jid.agent(),
-                jid.device(),
-                jid.server().as_str()
-            )
-        })
-        .collect();
-    ad_strings.sort_unstable();
-    let digest = Sha256::digest(ad_strings.concat().as_bytes());
+    use std::fmt::Write as _;
+    // Every AD string goes into one buffer (no allocation per device); the ranges are sorted
+    // by the text they cover and fed to the hash in that order.
+    let mut text = String::with_capacity(devices.len() * 32);
+    let mut ranges = Vec::with_capacity(devices.len());
+    for jid in devices {
+        let start = text.len();
+        // Writing to a String cannot fail.
+        let _ = write!(
+            text,
+            "{}.{}:{}@{}",
+            jid.user(),
+            jid.agent(),
+            jid.device(),
+            jid.server().as_str()
+        );
+        ranges.push(start..text.len());
+    }
+    let piece = |range: &std::ops::Range<usize>| text.get(range.clone()).unwrap_or_default();
+    ranges.sort_unstable_by(|a, b| piece(a).cmp(piece(b)));
+    let mut hasher = Sha256::new();
+    for range in &ranges {
+        hasher.update(piece(range).as_bytes());
+    }
+    let digest = hasher.finalize();
     let mut hash = String::from("2:");
     push_base64_unpadded(&mut hash, digest.get(..6).unwrap_or_default());
     hash

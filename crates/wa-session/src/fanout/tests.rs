@@ -414,8 +414,10 @@ fn group_round(addressing: Addressing) {
     assert!(stanza.child("device-identity").is_some());
     let skmsg = stanza.children().last().unwrap();
     assert_eq!(skmsg.attr_str("type"), Some("skmsg"));
+    assert!(sent.key_is_new);
+    let holders = sent.holders_after(&HashSet::new());
     assert_eq!(
-        sent.has_sender_key,
+        holders,
         peers.iter().map(|p| p.jid.clone()).collect::<HashSet<_>>()
     );
     for peer in &mut peers {
@@ -442,12 +444,14 @@ fn group_round(addressing: Addressing) {
             ..message
         },
         &Bundles::new(),
-        &sent.has_sender_key,
+        &holders,
         &mut OsRng,
     )
     .unwrap();
     assert!(again.stanza.child("participants").is_none());
     assert!(again.stanza.child("device-identity").is_none());
+    assert!(!again.key_is_new && again.new_holders.is_empty());
+    let holders = again.holders_after(&holders);
     assert_eq!(again.stanza.attr_str("type"), Some("reaction"));
     let skmsg = again.stanza.child("enc").unwrap();
     assert_eq!(
@@ -484,7 +488,7 @@ fn group_round(addressing: Addressing) {
             ..message
         },
         &bundles,
-        &again.has_sender_key,
+        &holders,
         &mut OsRng,
     )
     .unwrap();
@@ -495,7 +499,8 @@ fn group_round(addressing: Addressing) {
     let skmsg = joined.stanza.child("enc").unwrap().bytes().unwrap();
     assert_eq!(newcomer.group_decrypt(skmsg, &group, &me), third);
     assert_eq!(peers[0].group_decrypt(skmsg, &group, &me), third);
-    assert!(joined.has_sender_key.contains(&newcomer.jid));
+    assert_eq!(joined.new_holders, [newcomer.jid.clone()]);
+    assert!(joined.holders_after(&holders).contains(&newcomer.jid));
 
     // Wrong form refused.
     let other = if lid {
