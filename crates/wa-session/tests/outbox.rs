@@ -14,17 +14,11 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use prost::Message as _;
-use rand_core::OsRng;
 use wa_binary::Jid;
 use wa_noise::CertVerifier;
-use wa_proto::adv::AdvSignedDeviceIdentity;
 use wa_session::content::MessageId;
-use wa_session::{save_paired, Credentials, Event, Paired, SendOptions, Session, SessionConfig};
-use wa_sim::{
-    unix_now, Account, DeviceRegistration, Fault, Received, ReceivedKind, RunningSimulator,
-    SignedPreKeyPublic, Simulator,
-};
+use wa_session::{Event, SendOptions, Session, SessionConfig};
+use wa_sim::{Account, Fault, Received, ReceivedKind, RunningSimulator, Simulator};
 use wa_store::{DeviceId, OutboxState, StoreHandle};
 
 mod common;
@@ -141,52 +135,8 @@ async fn the_same_key_twice_sends_once_and_replays_the_first_result() {
 
 /// A companion of `account` whose store is the file at `path`; returns its device id.
 async fn paired_on_file(sim: &Simulator, account: &Account, path: PathBuf) -> (Jid, DeviceId) {
-    let creds = Credentials::generate(unix_now(), &mut OsRng);
-    let signed = &creds.signed_pre_key;
-    let info = sim
-        .register_device(
-            &account.jid,
-            DeviceRegistration {
-                noise_key: *creds.noise_key.public_key(),
-                identity_key: creds.identity.identity_key(),
-                registration_id: creds.registration_id,
-                signed_pre_key: SignedPreKeyPublic {
-                    id: signed.id(),
-                    public_key: *signed.key_pair().public_key(),
-                    signature: *signed.signature(),
-                },
-                pre_keys: Vec::new(),
-            },
-        )
-        .unwrap();
-    let mut adv =
-        AdvSignedDeviceIdentity::decode(sim.device_identity(&info.jid).unwrap().as_slice())
-            .unwrap();
-    let to_sign = [
-        &[6u8, 1][..],
-        adv.details(),
-        creds.identity.identity_key().public_key().as_bytes(),
-        adv.account_signature_key(),
-    ]
-    .concat();
-    let private = creds.identity.private_key().to_bytes();
-    adv.device_signature =
-        Some(wa_curve25519::sign_with_rng(&private, &to_sign, &mut OsRng).to_vec());
-    let paired = Paired {
-        jid: info.jid.clone(),
-        lid: Some(info.lid.clone()),
-        platform: Some("android".to_owned()),
-        business_name: None,
-        key_index: u32::from(info.jid.device()),
-        server_time: None,
-        account: adv,
-    };
     let store = StoreHandle::open(path).await.unwrap();
-    let device = store
-        .call(move |store| save_paired(store, &creds, &paired))
-        .await
-        .unwrap()
-        .unwrap();
+    let (device, info) = common::paired_device_in(sim, account, &store).await;
     (info.jid, device)
 }
 

@@ -34,6 +34,17 @@ pub(crate) async fn paired_device(
     sim: &Simulator,
     account: &Account,
 ) -> (StoreHandle, DeviceId, DeviceInfo) {
+    let store = StoreHandle::open_in_memory().await.unwrap();
+    let (device, info) = paired_device_in(sim, account, &store).await;
+    (store, device, info)
+}
+
+/// A companion registered on `account` and saved in `store` as a paired device.
+pub(crate) async fn paired_device_in(
+    sim: &Simulator,
+    account: &Account,
+    store: &StoreHandle,
+) -> (DeviceId, DeviceInfo) {
     let creds = Credentials::generate(unix_now(), &mut OsRng);
     let signed = &creds.signed_pre_key;
     let info = sim
@@ -75,13 +86,12 @@ pub(crate) async fn paired_device(
         server_time: None,
         account: adv,
     };
-    let store = StoreHandle::open_in_memory().await.unwrap();
     let device = store
         .call(move |store| save_paired(store, &creds, &paired))
         .await
         .unwrap()
         .unwrap();
-    (store, device, info)
+    (device, info)
 }
 
 /// Registers a companion on `account`, saves it as a paired device, starts its session and
