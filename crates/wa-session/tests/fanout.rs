@@ -18,7 +18,6 @@ use prost::Message as _;
 use rand_core::OsRng;
 use wa_binary::{Jid, Node};
 use wa_noise::{CertVerifier, IntroHeader};
-use wa_proto::adv::AdvSignedDeviceIdentity;
 use wa_proto::common::MessageKey;
 use wa_proto::e2e::{Message, ReactionMessage};
 use wa_session::fanout::{
@@ -32,6 +31,8 @@ use wa_sim::{
     RunningSimulator, Simulator,
 };
 use wa_transport::ClientConnection;
+
+mod common;
 
 const TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -62,20 +63,7 @@ async fn setup() -> Setup {
         .register_device(&alice.jid, keys.registration())
         .unwrap();
 
-    // The account-signed identity, countersigned by the device as pairing would.
-    let mut identity =
-        AdvSignedDeviceIdentity::decode(sim.device_identity(&device.jid).unwrap().as_slice())
-            .unwrap();
-    let signed = [
-        &[6u8, 1][..],
-        identity.details(),
-        keys.identity.identity_key().public_key().as_bytes(),
-        identity.account_signature_key(),
-    ]
-    .concat();
-    let private = keys.identity.private_key().to_bytes();
-    identity.device_signature =
-        Some(wa_curve25519::sign_with_rng(&private, &signed, &mut OsRng).to_vec());
+    let mut identity = common::countersigned_identity(&sim, &device.jid, &keys.identity);
     identity.account_signature_key = None;
     let own = OwnIdentity::new(
         &alice.jid,

@@ -9,9 +9,11 @@ use std::time::Duration;
 use prost::Message as _;
 use rand_core::OsRng;
 use tokio::sync::mpsc::UnboundedReceiver;
+use wa_binary::Jid;
 use wa_noise::CertVerifier;
 use wa_proto::adv::AdvSignedDeviceIdentity;
 use wa_session::{save_paired, Credentials, Event, Paired, Session, SessionConfig};
+use wa_signal::IdentityKeyPair;
 use wa_sim::{
     unix_now, Account, DeviceInfo, DeviceRegistration, RunningSimulator, SignedPreKeyPublic,
     Simulator,
@@ -63,20 +65,7 @@ pub(crate) async fn paired_device_in(
             },
         )
         .unwrap();
-    // The account-signed identity, countersigned by the device as pairing does.
-    let mut adv =
-        AdvSignedDeviceIdentity::decode(sim.device_identity(&info.jid).unwrap().as_slice())
-            .unwrap();
-    let to_sign = [
-        &[6u8, 1][..],
-        adv.details(),
-        creds.identity.identity_key().public_key().as_bytes(),
-        adv.account_signature_key(),
-    ]
-    .concat();
-    let private = creds.identity.private_key().to_bytes();
-    adv.device_signature =
-        Some(wa_curve25519::sign_with_rng(&private, &to_sign, &mut OsRng).to_vec());
+    let adv = countersigned_identity(sim, &info.jid, &creds.identity);
     let paired = Paired {
         jid: info.jid.clone(),
         lid: Some(info.lid.clone()),
@@ -114,6 +103,28 @@ pub(crate) async fn companion(
         events,
         info,
     }
+}
+
+/// The simulator's account-signed identity of `device`, countersigned by the device's
+/// identity key as pairing does (the account signature key stays in; peers get it without).
+pub(crate) fn countersigned_identity(
+    sim: &Simulator,
+    device: &Jid,
+    identity: &IdentityKeyPair,
+) -> AdvSignedDeviceIdentity {
+    let mut adv =
+        AdvSignedDeviceIdentity::decode(sim.device_identity(device).unwrap().as_slice()).unwrap();
+    let to_sign = [
+        &[6u8, 1][..],
+        adv.details(),
+        identity.identity_key().public_key().as_bytes(),
+        adv.account_signature_key(),
+    ]
+    .concat();
+    let private = identity.private_key().to_bytes();
+    adv.device_signature =
+        Some(wa_curve25519::sign_with_rng(&private, &to_sign, &mut OsRng).to_vec());
+    adv
 }
 
 /// Skips events until one matches `wanted`, within [`TIMEOUT`].
