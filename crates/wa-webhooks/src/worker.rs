@@ -30,16 +30,21 @@ pub struct WorkerConfig {
     pub retry: RetryPolicy,
     /// Seed for the backoff jitter; `None` seeds from the operating system.
     pub jitter_seed: Option<u64>,
+    /// How often the worker looks at the queue when nothing is due and nothing woke it: a
+    /// safety net for rows queued through another [`WebhookStore`] (another process, or a
+    /// second `open` of the file), which cannot wake it directly.
+    pub poll_interval: Duration,
 }
 
 impl Default for WorkerConfig {
-    /// 8 in flight, 10 s per request, [`RetryPolicy::default`], random jitter.
+    /// 8 in flight, 10 s per request, [`RetryPolicy::default`], random jitter, polling every 5 s.
     fn default() -> Self {
         Self {
             max_in_flight: 8,
             request_timeout: Duration::from_secs(10),
             retry: RetryPolicy::default(),
             jitter_seed: None,
+            poll_interval: Duration::from_secs(5),
         }
     }
 }
@@ -146,12 +151,9 @@ impl DeliveryWorker {
                 }
             };
             let clock = self.store.clock();
-            let sleep = async move {
-                match next_due {
-                    Some(at) => clock.sleep_until(at).await,
-                    None => std::future::pending().await,
-                }
-            };
+            let poll_at = clock.now().plus(self.config.poll_interval);
+            let wake_at = next_due.map_or(poll_at, |due| due.min(poll_at));
+            let sleep = clock.sleep_until(wake_at);
             tokio::select! {
                 changed = stop.changed() => {
                     if changed.is_err() {

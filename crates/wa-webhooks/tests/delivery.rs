@@ -410,3 +410,30 @@ async fn a_request_that_outlasts_the_timeout_is_a_failed_attempt() {
     eventually(|| store.metrics().delivered == 1).await;
     guarded(worker.shutdown()).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rows_queued_through_another_store_are_found_by_polling() {
+    let db = TempDb::new();
+    let clock = ManualClock::new(START);
+    let store = store_on(&db, &clock);
+    let receiver = Receiver::start().await;
+    let org = OrgId::new("acme");
+    store
+        .create_subscription(&org, &receiver.url, &EventType::ALL)
+        .unwrap();
+    let config = WorkerConfig {
+        poll_interval: Duration::from_secs(10),
+        ..test_config()
+    };
+    let worker = spawn_worker(&store, config);
+    // One delivery first, so the worker is known to be idle, asleep until its next poll.
+    store.enqueue(&org, &reaction(1)).unwrap();
+    eventually(|| store.metrics().delivered == 1).await;
+    // Another process (here: a second open of the file) queues an event; it cannot wake us.
+    let other = store_on(&db, &clock);
+    let id = other.enqueue(&org, &reaction(2)).unwrap().deliveries[0].clone();
+    clock.advance(Duration::from_secs(10));
+    let got = receiver.wait_for_requests(2).await;
+    assert_eq!(got[1].header(headers::DELIVERY), id.as_str());
+    worker.shutdown().await;
+}

@@ -268,6 +268,25 @@ impl WebhookStore {
         Ok(out)
     }
 
+    /// Gives `org`'s dead delivery `id` a fresh set of attempts, due now (after an operator
+    /// fixed the receiver). It goes out before the subscription's newer pending deliveries,
+    /// keeping their order. `false` when there is no such dead delivery.
+    pub fn requeue_dead(&self, org: &OrgId, id: &DeliveryId) -> Result<bool> {
+        let now = self.clock().now();
+        let changed = self.conn().execute(
+            "UPDATE webhook_deliveries SET state = 'pending', attempts = 0,
+               next_attempt_at_ms = ?3, finished_at_ms = NULL
+             WHERE id = ?1 AND state = 'dead' AND subscription_id IN
+               (SELECT id FROM webhook_subscriptions WHERE org = ?2)",
+            params![id.as_str(), org.as_str(), sql_millis(now)],
+        )?;
+        if changed > 0 {
+            Counters::add(&self.counters().queue_depth, 1);
+            self.inner.wake.notify_one();
+        }
+        Ok(changed > 0)
+    }
+
     /// Deletes delivered and dead deliveries that finished before `before` (housekeeping);
     /// returns how many.
     pub fn purge_finished(&self, before: UnixMillis) -> Result<usize> {

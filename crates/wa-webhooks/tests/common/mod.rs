@@ -230,6 +230,8 @@ pub fn test_config() -> WorkerConfig {
         request_timeout: Duration::from_secs(20),
         retry: test_policy(),
         jitter_seed: Some(1),
+        // Every enqueue wakes the worker; no polling needed under the manual clock.
+        poll_interval: Duration::from_secs(3600),
     }
 }
 
