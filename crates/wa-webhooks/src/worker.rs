@@ -151,7 +151,9 @@ impl DeliveryWorker {
                 }
             };
             let clock = self.store.clock();
-            let poll_at = clock.now().plus(self.config.poll_interval);
+            // A zero interval would spin; 10 ms is the floor.
+            let poll = self.config.poll_interval.max(Duration::from_millis(10));
+            let poll_at = clock.now().plus(poll);
             let wake_at = next_due.map_or(poll_at, |due| due.min(poll_at));
             let sleep = clock.sleep_until(wake_at);
             tokio::select! {
