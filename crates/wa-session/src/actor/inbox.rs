@@ -10,7 +10,7 @@ use rand_core::SeedableRng as _;
 use wa_binary::Node;
 use wa_store::{DeviceId, StoreHandle};
 
-use super::Clock;
+use super::{Clock, Event};
 use crate::content::UnixMillis;
 use crate::error::Result;
 use crate::fanout::OwnIdentity;
@@ -51,6 +51,25 @@ impl Inbox {
             state: Arc::new(Mutex::new(ReceiveState::new())),
             clock,
         })
+    }
+
+    /// The [`Event::Receipt`] for a `<receipt>` the server forwards (none for retry receipts
+    /// and malformed ones).
+    pub(super) fn receipt(&self, node: &Node<'_>) -> Option<Event> {
+        let now = UnixMillis::new(self.clock.now().saturating_mul(1000));
+        match receive::read_receipt(node, self.me.own(), now) {
+            Ok(receipt) => receipt.map(|r| Event::Receipt {
+                chat: r.chat,
+                message_ids: r.message_ids,
+                from: r.from,
+                kind: r.kind,
+                time: r.time,
+            }),
+            Err(error) => {
+                tracing::debug!(%error, "receipt not reported");
+                None
+            }
+        }
     }
 
     /// Decrypts one `<message>` and returns its events and replies (the store has committed

@@ -251,6 +251,9 @@ async fn serve(
                             return ending;
                         }
                     } else if node.tag() == "receipt" {
+                        if let Some(event) = context.inbox.receipt(&node) {
+                            let _ = context.events.send(event);
+                        }
                         let replies = retry::answer_receipt(context.send, node, rng.next_u64()).await;
                         if let Err(error) = sender.send_many(&replies).await {
                             return lost(&format!("send failed: {error}"), true);
