@@ -51,6 +51,7 @@ async fn delivery_sender_and_read_receipts_of_a_direct_chat() {
     let running = sim.listen("127.0.0.1:0").await.unwrap();
     let mut a = companion(&sim, &running, &alice, 41).await;
 
+    // Sent by phone number, the message goes to Bob's LID: receipts come from LID devices.
     let first = a.session.send_text(&bob.jid, "one").await.unwrap();
     // Bob's phone's delivery receipt and our own phone's for its device-sent copy (which
     // names the chat the message went to), in either order.
@@ -74,11 +75,11 @@ async fn delivery_sender_and_read_receipts_of_a_direct_chat() {
         [
             (
                 ReceiptKind::Delivered,
-                bob.jid.clone(),
-                bob.jid.clone(),
+                bob.lid.clone(),
+                bob.lid.clone(),
                 one.clone()
             ),
-            (ReceiptKind::Sender, alice.jid.clone(), bob.jid.clone(), one),
+            (ReceiptKind::Sender, alice.lid.clone(), bob.lid.clone(), one),
         ]
     );
 
@@ -93,8 +94,8 @@ async fn delivery_sender_and_read_receipts_of_a_direct_chat() {
     // The simulator forwards one receipt per id (WhatsApp may batch them in a `<list>`).
     let mut read = Vec::new();
     while read.len() < 2 {
-        let (chat, ids) = receipt(&mut a.events, ReceiptKind::Read, &bob.jid).await;
-        assert_eq!(chat, bob.jid);
+        let (chat, ids) = receipt(&mut a.events, ReceiptKind::Read, &bob.lid).await;
+        assert_eq!(chat, bob.lid);
         read.extend(ids);
     }
     assert_eq!(read, vec![first.message_id, second.message_id]);

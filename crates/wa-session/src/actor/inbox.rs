@@ -16,6 +16,7 @@ use crate::error::Result;
 use crate::fanout::OwnIdentity;
 use crate::pairing::PairedDevice;
 use crate::receive::{self, ReceiveIdentity, ReceiveState, Received};
+use crate::send::lid_mappings_in;
 
 /// What the receive path needs across messages.
 #[derive(Debug)]
@@ -81,6 +82,12 @@ impl Inbox {
         let now = UnixMillis::new(self.clock.now().saturating_mul(1000));
         self.store
             .call(move |store| {
+                // What the stanza says about LIDs is kept even if it does not decrypt.
+                if let Err(error) =
+                    super::lids::store_mappings(store, device, &lid_mappings_in(&node))
+                {
+                    tracing::debug!(%error, "LID mappings not kept");
+                }
                 let mut device_store = store.device_store(device)?;
                 let mut state = state.lock().unwrap_or_else(PoisonError::into_inner);
                 let mut rng = ChaCha20Rng::seed_from_u64(seed);

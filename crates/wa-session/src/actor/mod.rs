@@ -15,6 +15,7 @@ mod config;
 mod events;
 mod inbox;
 mod iq;
+mod lids;
 mod outbox;
 mod pair;
 mod prekeys;

@@ -12,7 +12,7 @@ use wa_signal::sender_key::{
 };
 use wa_signal::{padding, protocol, CiphertextMessage, WireError};
 
-use super::content::classify;
+use super::content::{self, classify};
 use super::jids::{device_jid, protocol_address};
 use super::received::Received;
 use super::Phone;
@@ -248,6 +248,7 @@ impl Phone {
                 .unwrap_or_else(|| incoming.chat.clone()),
             timestamp: incoming.timestamp,
             kind,
+            target_chat: content::target_chat(&decrypted.message),
         });
     }
 }
