@@ -75,6 +75,7 @@ mod clock;
 mod connection;
 #[cfg(feature = "test-util")]
 mod device_keys;
+mod device_notify;
 mod dispatch;
 mod error;
 mod faults;

@@ -8,6 +8,7 @@ use std::sync::PoisonError;
 use wa_binary::{Jid, Server};
 use wa_store::{DeviceId, LidUser, PnUser, Store};
 
+use super::send_state::SendState;
 use super::Session;
 use crate::error::Result;
 use crate::fanout::Addressing;
@@ -57,12 +58,9 @@ pub(super) fn store_mappings(
     Ok(())
 }
 
-impl Session {
+impl SendState {
     fn lid_cache(&self) -> std::sync::MutexGuard<'_, LidCache> {
-        self.send
-            .lids
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+        self.lids.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Keeps `mappings` (store and memory).
@@ -76,11 +74,21 @@ impl Session {
                 cache.learn(mapping);
             }
         }
-        let device = self.send.device;
-        self.send
-            .store
+        let device = self.device;
+        self.store
             .call(move |store| store_mappings(store, device, &mappings))
             .await?
+    }
+}
+
+impl Session {
+    fn lid_cache(&self) -> std::sync::MutexGuard<'_, LidCache> {
+        self.send.lid_cache()
+    }
+
+    /// Keeps `mappings` (store and memory).
+    pub(super) async fn learn_lids(&self, mappings: Vec<LidMapping>) -> Result<()> {
+        self.send.learn_lids(mappings).await
     }
 
     /// The LID of a phone-number user: memory, the store, then a usync `<lid/>` query.

@@ -14,7 +14,8 @@
 //! played, ...).
 //!
 //! Module map: `stanza` (the envelope), `decrypt`, `interpret` (content to event),
-//! `receipt` (receipts we get), `receipts` (those we send), `state` and `bounded` (the
+//! `receipt` (receipts we get), `receipts` (those we send), `notification` (device-list and
+//! identity changes), `state` and `bounded` (the
 //! caller-owned memory), `events`.
 //!
 //! ```
@@ -55,6 +56,7 @@ mod bounded;
 mod decrypt;
 mod events;
 mod interpret;
+mod notification;
 mod receipt;
 mod receipts;
 mod stanza;
@@ -74,6 +76,7 @@ pub use decrypt::ReceiveStore;
 pub use events::{
     MessageReceived, ReactionChange, ReactionEvent, ReceiveEvent, Received, RevokeEvent,
 };
+pub use notification::{notification_ack, read_notification, Notification};
 pub use receipt::{read_receipt, Receipt, ReceiptKind};
 pub use state::{
     ReceiveState, DEFAULT_REACTION_CAPACITY, DEFAULT_RETRY_CAPACITY, DEFAULT_SEEN_CAPACITY,
