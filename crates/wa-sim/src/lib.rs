@@ -81,6 +81,7 @@ mod error;
 mod faults;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
+mod group_notify;
 mod groups;
 mod http;
 mod hub;

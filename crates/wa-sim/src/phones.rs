@@ -150,7 +150,7 @@ impl State {
         self.route_stanza(device, stanza, now)
     }
 
-    fn phone_mut(&mut self, account: &Jid) -> Result<(DeviceRef, &mut Phone)> {
+    pub(crate) fn phone_mut(&mut self, account: &Jid) -> Result<(DeviceRef, &mut Phone)> {
         let phone_number = self.registry.account(account)?.jid.user().to_owned();
         let phone = self
             .phones

@@ -1,7 +1,8 @@
 //! Acting on `<notification>`s in the actor: every one is acknowledged; a device-list change
 //! drops the cached device lists of that account (both forms), so the next send asks usync
 //! and fans out to the new set; an identity change also drops the account's Signal sessions,
-//! so the next send starts new ones from fresh bundles.
+//! so the next send starts new ones from fresh bundles; a group change drops the group's
+//! metadata (the next send's fresh member list rotates our sender key if a holder left).
 
 use wa_binary::Node;
 use wa_store::Store;
@@ -36,6 +37,19 @@ pub(super) async fn answer_notification(send: &SendState, node: &Node<'_>) -> Ve
                 .await;
             if let Err(error) = dropped.map_err(crate::Error::from).and_then(|r| r) {
                 tracing::debug!(%error, "sessions not dropped after an identity change");
+            }
+        }
+        Notification::GroupChanged {
+            group, lid_pairs, ..
+        } => {
+            // Fresh metadata on the next send; a member gone from it rotates our sender key.
+            send.forget_group(&group);
+            let mappings = lid_pairs
+                .iter()
+                .filter_map(|(a, b)| LidMapping::from_pair(a, b))
+                .collect();
+            if let Err(error) = send.learn_lids(mappings).await {
+                tracing::debug!(%error, "LID mappings not kept");
             }
         }
         _ => {}

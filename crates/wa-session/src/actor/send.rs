@@ -503,8 +503,12 @@ impl Session {
         let group_id = GroupId::new(&group.to_string())?;
 
         // Who holds our current sender key; the others get it pairwise and need sessions.
+        // When a holder is no longer among the member devices (a member removed, a device
+        // unlinked), the key is dropped: a new one (new chain, distributed to every device)
+        // keeps whoever left from reading what follows.
         let holders = {
             let (own, group, group_id) = (own.clone(), group.clone(), group_id.clone());
+            let current: HashSet<Jid> = devices.iter().cloned().collect();
             state
                 .store
                 .call(move |store| -> Result<HashSet<Jid>> {
@@ -512,11 +516,17 @@ impl Session {
                     if store.sender_key(device, &name)?.is_none() {
                         return Ok(HashSet::new());
                     }
-                    Ok(store
+                    let holders: HashSet<Jid> = store
                         .sender_key_devices(device, &group_id)?
                         .iter()
                         .filter_map(address_jid)
-                        .collect())
+                        .collect();
+                    if holders.iter().any(|holder| !current.contains(holder)) {
+                        store.remove_sender_key(device, &name)?;
+                        store.clear_sender_key_devices(device, &group_id)?;
+                        return Ok(HashSet::new());
+                    }
+                    Ok(holders)
                 })
                 .await??
         };

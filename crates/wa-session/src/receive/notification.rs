@@ -1,7 +1,8 @@
 //! Reading the `<notification>`s the send path must act on (whatsmeow's notification.go for
 //! the facts): `type="devices"` (an account gained or lost a device: `<add|remove|update
 //! device_hash><device jid [lid]/></add>`, the account in `from`, its LID in `lid`) and
-//! `type="encrypt"` with `<identity/>` (an account's identity key changed). Every
+//! `type="encrypt"` with `<identity/>` (an account's identity key changed) and `type="w:gp2"`
+//! (a group changed: `<remove><participant jid [phone_number]/></remove>` and others). Every
 //! notification is acknowledged with `<ack class="notification" id to [participant] [type]>`.
 
 use wa_binary::{Jid, Node};
@@ -23,6 +24,16 @@ pub enum Notification {
     IdentityChanged {
         /// The account (no device).
         user: Jid,
+    },
+    /// A group changed (`type="w:gp2"`: members added, removed, promoted, ...): its cached
+    /// metadata is stale. A member removed means our sender key must change.
+    GroupChanged {
+        /// The group.
+        group: Jid,
+        /// Members named in a `<remove>`.
+        removed: Vec<Jid>,
+        /// The `<participant jid phone_number>` pairs the notification names.
+        lid_pairs: Vec<(Jid, Jid)>,
     },
     /// Anything else (acknowledged, nothing to do here).
     Other,
@@ -60,6 +71,28 @@ pub fn read_notification(node: &Node<'_>) -> Notification {
         Some("encrypt") if node.child("identity").is_some() => Notification::IdentityChanged {
             user: from.to_non_ad(),
         },
+        Some("w:gp2") if from.is_group() => {
+            let participants = |change: &Node<'_>| {
+                change
+                    .children_with_tag("participant")
+                    .filter_map(|p| p.attr_jid("jid"))
+                    .map(|jid| jid.to_non_ad())
+                    .collect::<Vec<_>>()
+            };
+            Notification::GroupChanged {
+                group: from.to_non_ad(),
+                removed: node
+                    .children_with_tag("remove")
+                    .flat_map(participants)
+                    .collect(),
+                lid_pairs: node
+                    .children()
+                    .iter()
+                    .flat_map(|change| change.children_with_tag("participant"))
+                    .filter_map(|p| Some((p.attr_jid("jid")?, p.attr_jid("phone_number")?)))
+                    .collect(),
+            }
+        }
         _ => Notification::Other,
     }
 }

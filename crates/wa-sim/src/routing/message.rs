@@ -135,6 +135,11 @@ fn fan_out(
         chat: chat.to_non_ad(),
         t: now,
         delivered: BTreeSet::new(),
+        skmsg: stanza
+            .children_with_tag("enc")
+            .find(|enc| enc.attr_str("type") == Some("skmsg"))
+            .and_then(|enc| enc.bytes())
+            .map(<[u8]>::to_vec),
     });
     let mut deliveries = Vec::new();
     for planned in plan {
