@@ -30,6 +30,13 @@ impl State {
                     ..Routed::default()
                 }
             }
+            "message"
+                if stanza
+                    .attr_jid("to")
+                    .is_some_and(|to| crate::newsletters::is_newsletter(&to)) =>
+            {
+                self.newsletter_message(device, stanza, now)
+            }
             "message" => routing::message::route(
                 &self.registry,
                 &self.groups,

@@ -15,6 +15,7 @@ use crate::error::Result;
 use crate::faults::Faults;
 use crate::groups::{AddressingMode, GroupInfo, Groups, NewGroup};
 use crate::hub::Hub;
+use crate::newsletters::Newsletters;
 use crate::pairing::Pairings;
 use crate::phones::Phones;
 use crate::registry::{Account, DeviceInfo, DeviceRegistration, Registry};
@@ -50,6 +51,7 @@ pub(crate) struct State {
     pub(crate) pairing: Pairings,
     pub(crate) phones: Phones,
     pub(crate) watchers: DeviceWatchers,
+    pub(crate) newsletters: Newsletters,
 }
 
 impl Simulator {
@@ -98,6 +100,7 @@ impl Simulator {
                     phones: Phones::default(),
                     pairing: Pairings::default(),
                     watchers: DeviceWatchers::default(),
+                    newsletters: Newsletters::default(),
                 }),
             }),
         }

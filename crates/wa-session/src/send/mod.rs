@@ -21,11 +21,13 @@
 mod ack;
 mod group_info;
 mod lid;
+mod newsletter;
 mod target;
 mod usync;
 
 pub use ack::{parse_ack, Ack, SendResult};
 pub use group_info::{group_query, GroupInfo, GroupMember};
 pub use lid::{lid_mappings_in, lids_query, parse_lids, LidMapping};
+pub use newsletter::newsletter_reaction;
 pub use target::TargetRef;
 pub use usync::{bundles_query, devices_query, parse_devices};
