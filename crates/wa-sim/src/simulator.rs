@@ -10,10 +10,12 @@ use wa_binary::Jid;
 use wa_noise::{CertChainBuilder, KeyPair, PrivateKey, PublicKey};
 
 use crate::clock::{Clock, ManualClock, SystemClock};
+use crate::device_notify::{DeviceChange, DeviceWatchers};
 use crate::error::Result;
 use crate::faults::Faults;
 use crate::groups::{AddressingMode, GroupInfo, Groups, NewGroup};
 use crate::hub::Hub;
+use crate::newsletters::Newsletters;
 use crate::pairing::Pairings;
 use crate::phones::Phones;
 use crate::registry::{Account, DeviceInfo, DeviceRegistration, Registry};
@@ -48,6 +50,8 @@ pub(crate) struct State {
     pub(crate) faults: Faults,
     pub(crate) pairing: Pairings,
     pub(crate) phones: Phones,
+    pub(crate) watchers: DeviceWatchers,
+    pub(crate) newsletters: Newsletters,
 }
 
 impl Simulator {
@@ -95,6 +99,8 @@ impl Simulator {
                     faults: Faults::default(),
                     phones: Phones::default(),
                     pairing: Pairings::default(),
+                    watchers: DeviceWatchers::default(),
+                    newsletters: Newsletters::default(),
                 }),
             }),
         }
@@ -136,17 +142,28 @@ impl Simulator {
         registration: DeviceRegistration,
     ) -> Result<DeviceInfo> {
         let now = self.shared.clock.now();
-        crate::pairing::register_signed_device(&mut self.shared.lock(), account, registration, now)
+        let mut state = self.shared.lock();
+        let info = crate::pairing::register_signed_device(&mut state, account, registration, now)?;
+        let owner = state.registry.account(account)?;
+        state.notify_device_change(&owner, info.jid.device(), DeviceChange::Added, now);
+        Ok(info)
     }
 
     /// Removes a device (PN or LID device JID): its next login fails with reason 401.
     /// Connections it already has stay open (the stream error for them is a later step).
+    /// Devices that asked for the account's device list get a `devices` notification (as
+    /// they do when [`register_device`](Self::register_device) adds one).
     ///
     /// # Errors
     /// [`Error::UnknownAccount`](crate::Error::UnknownAccount),
     /// [`Error::UnknownDevice`](crate::Error::UnknownDevice).
     pub fn remove_device(&self, device: &Jid) -> Result<()> {
-        self.shared.lock().registry.remove_device(device)
+        let now = self.shared.clock.now();
+        let mut state = self.shared.lock();
+        state.registry.remove_device(device)?;
+        let owner = state.registry.account(device)?;
+        state.notify_device_change(&owner, device.device(), DeviceChange::Removed, now);
+        Ok(())
     }
 
     /// What the server holds for a device (PN or LID device JID).

@@ -14,7 +14,7 @@ use super::acks::PendingAcks;
 use super::inbox::Inbox;
 use super::iq::PendingIqs;
 use super::send_state::SendState;
-use super::{prekeys, retry, Command, Event, Session, SessionConfig};
+use super::{notify, prekeys, retry, Command, Event, Session, SessionConfig};
 use crate::pairing::PairedDevice;
 
 /// How a connection ended, and so what the session does next.
@@ -251,7 +251,15 @@ async fn serve(
                             return ending;
                         }
                     } else if node.tag() == "receipt" {
+                        if let Some(event) = context.inbox.receipt(&node) {
+                            let _ = context.events.send(event);
+                        }
                         let replies = retry::answer_receipt(context.send, node, rng.next_u64()).await;
+                        if let Err(error) = sender.send_many(&replies).await {
+                            return lost(&format!("send failed: {error}"), true);
+                        }
+                    } else if node.tag() == "notification" {
+                        let replies = notify::answer_notification(context.send, &node).await;
                         if let Err(error) = sender.send_many(&replies).await {
                             return lost(&format!("send failed: {error}"), true);
                         }
