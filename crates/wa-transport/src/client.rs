@@ -111,6 +111,9 @@ where
     let dictionary = io::dictionary_for(header)?;
     // One encoder for both client messages: the intro header goes before the first only.
     let mut encoder = FrameEncoder::new(header);
+    if let Some(tap) = &tap {
+        tap.connection_started();
+    }
     let mut ephemeral = EphemeralRng::new(options.ephemeral_seed);
     let (handshake, hello) =
         ClientHandshake::new(client_static, header, &mut ephemeral).write_client_hello();

@@ -50,6 +50,10 @@ pub enum Direction {
 /// tap.frame(Direction::Sent, &[0, 0, 0], None);
 /// ```
 pub trait FrameTap: Send + Sync + fmt::Debug {
+    /// A client connection's handshake begins (the WebSocket is open): the frames that
+    /// follow belong to a new connection.
+    fn connection_started(&self) {}
+
     /// One frame went by (`node` is `None` for handshake messages).
     fn frame(&self, direction: Direction, frame: &[u8], node: Option<&Node<'_>>);
 }
