@@ -131,8 +131,10 @@ impl Driver {
             Session::start(self.config.clone(), self.store.clone(), device).await?;
         self.session = Some(session);
         self.events = Some(events);
-        self.event("Connected", |event| matches!(event, Event::Connected { .. }))
-            .await?;
+        self.event("Connected", |event| {
+            matches!(event, Event::Connected { .. })
+        })
+        .await?;
         self.ready().await
     }
 
@@ -146,7 +148,9 @@ impl Driver {
         let phone = self.jid(phone)?;
         let (pairing, events) = Session::pair(self.config.clone(), self.store.clone()).await?;
         self.events = Some(events);
-        let Event::Qr { code } = self.event("a QR code", |e| matches!(e, Event::Qr { .. })).await?
+        let Event::Qr { code } = self
+            .event("a QR code", |e| matches!(e, Event::Qr { .. }))
+            .await?
         else {
             return Err(Error::Engine("no QR code".to_owned()));
         };
@@ -157,7 +161,10 @@ impl Driver {
             .await?;
         self.event("Connected", |e| matches!(e, Event::Connected { .. }))
             .await?;
-        self.session = Some(self.guard("the paired session", pairing.session()).await??);
+        self.session = Some(
+            self.guard("the paired session", pairing.session())
+                .await??,
+        );
         self.ready().await
     }
 
@@ -294,9 +301,9 @@ impl Driver {
     pub(crate) fn explain(&self, failure: Failure) -> Mismatch {
         let mut mismatch = failure.mismatch;
         if failure.wrote_frame {
-            if let Some(actual) =
-                self.tap
-                    .nth(mismatch.connection, Dir::Out, mismatch.client_frame)
+            if let Some(actual) = self
+                .tap
+                .nth(mismatch.connection, Dir::Out, mismatch.client_frame)
             {
                 mismatch.actual = match actual.node {
                     Some(node) => node.to_string(),

@@ -92,7 +92,10 @@ impl Recorder {
     }
 
     /// The first node of the current connection for which `wanted` holds.
-    pub(crate) fn find_node(&self, wanted: impl Fn(Dir, &Node<'_>) -> bool) -> Option<Node<'static>> {
+    pub(crate) fn find_node(
+        &self,
+        wanted: impl Fn(Dir, &Node<'_>) -> bool,
+    ) -> Option<Node<'static>> {
         self.lock().connections.last().and_then(|items| {
             items.iter().find_map(|item| match item {
                 Item::Frame(Tapped {

@@ -128,14 +128,7 @@ pub async fn replay_with(scenario: &Scenario, transcript: &Transcript) -> Result
         tap.clone(),
     );
     let mode = Mode::Replay { server };
-    let mut driver = Driver::new(
-        mode,
-        transcript.names.clone(),
-        config,
-        store,
-        device,
-        tap,
-    );
+    let mut driver = Driver::new(mode, transcript.names.clone(), config, store, device, tap);
     let outcome = (scenario.script)(&mut driver).await;
     // A mismatch explains whatever the script ran into after it.
     if let Some(mismatch) = driver.replay_failure() {

@@ -108,7 +108,13 @@ fn people(sim: &Simulator) -> Result<World> {
 /// A group of the three in `mode`, created by `creator`, named `group`.
 fn group(sim: &Simulator, creator: &str, mode: AddressingMode) -> Result<World> {
     let mut world = people(sim)?;
-    let name = |key: &str| world.names.get(key).cloned().ok_or(wa_sim::Error::UnknownAccount);
+    let name = |key: &str| {
+        world
+            .names
+            .get(key)
+            .cloned()
+            .ok_or(wa_sim::Error::UnknownAccount)
+    };
     let creator = name(creator)?;
     let members: Vec<Jid> = ["alice", "bob", "carol"]
         .into_iter()
@@ -140,7 +146,12 @@ fn login(d: &mut Driver) -> ScriptFuture<'_> {
 
 /// While recording, the phone of `from` writes `text` to `chat`; in both modes the engine's
 /// report of it, once the exchange (receipt, ack) settled.
-async fn phone_writes(d: &mut Driver, from: &str, chat: &str, text: &str) -> Result<MessageReceived> {
+async fn phone_writes(
+    d: &mut Driver,
+    from: &str,
+    chat: &str,
+    text: &str,
+) -> Result<MessageReceived> {
     let (from, chat) = (d.jid(from)?, d.jid(chat)?);
     if let Some(sim) = d.simulator() {
         sim.send_text(&from, &chat, text)?;

@@ -166,7 +166,12 @@ async fn serve(stream: TcpStream, script: Connection, index: usize, progress: Ar
         wrote_frame: false,
     };
     let Ok(ws) = tokio_tungstenite::accept_async(stream).await else {
-        progress.fail(failure(0, 0, "a WebSocket".into(), "a failed upgrade".into()));
+        progress.fail(failure(
+            0,
+            0,
+            "a WebSocket".into(),
+            "a failed upgrade".into(),
+        ));
         return;
     };
     let intro = hex::decode(&script.intro).unwrap_or_default();
@@ -180,11 +185,21 @@ async fn serve(stream: TcpStream, script: Connection, index: usize, progress: Ar
             }
             Entry::Frame(frame) if frame.dir == Dir::In => {
                 let Ok(bytes) = frame.bytes() else {
-                    progress.fail(failure(entry_index, client_frame, frame.describe(), "bad hex in the transcript".into()));
+                    progress.fail(failure(
+                        entry_index,
+                        client_frame,
+                        frame.describe(),
+                        "bad hex in the transcript".into(),
+                    ));
                     return;
                 };
                 if client.ws.send(Message::Binary(bytes)).await.is_err() {
-                    progress.fail(failure(entry_index, client_frame, frame.describe(), "the engine stopped reading (connection lost)".into()));
+                    progress.fail(failure(
+                        entry_index,
+                        client_frame,
+                        frame.describe(),
+                        "the engine stopped reading (connection lost)".into(),
+                    ));
                     return;
                 }
                 if let Some(sent) = progress.lock().sent.get_mut(index) {
