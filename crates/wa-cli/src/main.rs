@@ -2,7 +2,9 @@
 //!
 //! `wa fixtures verify FILE...` replays golden vectors; `wa sim` runs the local simulator
 //! (WebSocket and `/sim/` control API on one port); `wa bench send-path` measures the send path
-//! in process against its cryptographic floor. The gateway (`wa serve`) comes with a later
+//! in process against its cryptographic floor; `wa record` records an engine session against
+//! the simulator into a transcript and `wa replay FILE...` replays transcripts byte for byte.
+//! The gateway (`wa serve`) comes with a later
 //! issue.
 
 use std::io::Write as _;
@@ -12,6 +14,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod bench;
+mod replay;
 mod sim;
 mod verify;
 
@@ -41,6 +44,12 @@ enum Command {
         #[command(subcommand)]
         command: bench::BenchCommand,
     },
+    /// Record an engine session against an in-process simulator into a transcript (every
+    /// frame both ways, seed, clock, starting store).
+    Record(replay::RecordArgs),
+    /// Replay transcripts: a fresh engine must write every recorded frame byte for byte.
+    /// Prints one line per file and `N passed, M failed`; exits 0 only if all passed.
+    Replay(replay::ReplayArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -74,5 +83,16 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Command::Record(args) => match replay::record(&args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                let _ = writeln!(std::io::stderr(), "wa record: {error:#}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::Replay(args) => replay::replay(&args).unwrap_or_else(|error| {
+            let _ = writeln!(std::io::stderr(), "wa replay: {error:#}");
+            ExitCode::FAILURE
+        }),
     }
 }

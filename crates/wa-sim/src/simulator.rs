@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use rand_chacha::ChaCha20Rng;
-use rand_core::SeedableRng as _;
+use rand_core::{RngCore as _, SeedableRng as _};
 use wa_binary::Jid;
 use wa_noise::{CertChainBuilder, KeyPair, PrivateKey, PublicKey};
 
@@ -21,6 +21,8 @@ use crate::phones::Phones;
 use crate::registry::{Account, DeviceInfo, DeviceRegistration, Registry};
 use crate::routing::Ledger;
 
+/// Mixed into the seed for the generator of handshake ephemerals.
+const HANDSHAKE_SALT: u64 = 0x6e6f_6973_6531;
 /// How long before "now" the certificates become valid (tolerates client clock skew).
 const CERT_VALID_BEFORE_SECS: u64 = 24 * 60 * 60;
 /// How long after "now" the certificates stay valid.
@@ -38,6 +40,10 @@ pub(crate) struct Shared {
     pub(crate) server_static: KeyPair,
     pub(crate) cert_chain: Vec<u8>,
     pub(crate) clock: Arc<dyn Clock>,
+    /// Seeds of the Noise ephemeral keys, one per accepted connection, so that a recorded
+    /// session against the simulator is reproducible (apart from the state's generator, so
+    /// that connections do not shift the accounts' or groups' numbers).
+    handshake_seeds: Mutex<ChaCha20Rng>,
     state: Mutex<State>,
 }
 
@@ -90,6 +96,7 @@ impl Simulator {
                 server_static,
                 cert_chain,
                 clock,
+                handshake_seeds: Mutex::new(ChaCha20Rng::seed_from_u64(seed ^ HANDSHAKE_SALT)),
                 state: Mutex::new(State {
                     rng,
                     registry: Registry::default(),
@@ -252,6 +259,16 @@ impl Shared {
     /// if a holder panicked (every mutation validates first), so poisoning is ignored.
     pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The ephemeral seed for the next accepted connection's handshake.
+    pub(crate) fn next_handshake_seed(&self) -> [u8; 32] {
+        let mut seed = [0; 32];
+        self.handshake_seeds
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .fill_bytes(&mut seed);
+        seed
     }
 }
 
