@@ -85,11 +85,27 @@ fn parse_mid(mid: &str) -> Result<MessageId> {
     MessageId::parse(mid).map_err(|_| Error::InvalidMessageId)
 }
 
-/// The target named by `sender`: empty (or our own account) is our own message, anything
-/// else the author's.
-fn target(entry: &Entry, mid: MessageId, sender: Option<&str>) -> Result<TargetRef> {
+/// The target named by `sender`: our own account is our own message; empty is our own
+/// message too, unless the gateway knows the message as received from someone else: then a
+/// one-to-one chat's message is the other side's, and a group's needs its author
+/// (`missing_participant`). Anything else names the author.
+async fn target(
+    state: &AppState,
+    entry: &Entry,
+    chat: &Jid,
+    mid: MessageId,
+    sender: Option<&str>,
+) -> Result<TargetRef> {
     let Some(sender) = sender.filter(|s| !s.is_empty()) else {
-        return Ok(TargetRef::mine(mid));
+        let known = state.manager.message(entry, mid.as_str()).await?;
+        let received = known
+            .and_then(|(message, _)| message)
+            .is_some_and(|m| !m.message.from_me);
+        return match (received, chat.is_group()) {
+            (false, _) => Ok(TargetRef::mine(mid)),
+            (true, false) => Ok(TargetRef::theirs(mid, None)),
+            (true, true) => Err(Error::MissingParticipant),
+        };
     };
     let author: Jid = sender.parse().map_err(|_| Error::InvalidJid("sender"))?;
     if !(author.is_pn_user() || author.is_lid()) {
@@ -253,7 +269,7 @@ async fn reaction(
         let entry = state.manager.get(&caller.org, &id)?;
         let chat = parse_chat(&body.chat)?;
         let message = parse_mid(&mid)?;
-        let target = target(&entry, message, body.sender.as_deref())?;
+        let target = target(&state, &entry, &chat, message, body.sender.as_deref()).await?;
         let origin = Origin::new(body.origin)?;
         let key = idempotency_key(&headers)?;
         let replayed = replay(&state, &entry, key.as_ref()).await?;
@@ -334,7 +350,8 @@ pub(super) async fn revoke(
         caller.require(Capability::Send)?;
         let entry = state.manager.get(&caller.org, &id)?;
         let chat = parse_chat(&body.chat)?;
-        let target = target(&entry, parse_mid(&mid)?, body.sender.as_deref())?;
+        let target =
+            target(&state, &entry, &chat, parse_mid(&mid)?, body.sender.as_deref()).await?;
         let origin = Origin::new(body.origin)?;
         let key = idempotency_key(&headers)?;
         if let Some(value) = replay(&state, &entry, key.as_ref()).await? {
