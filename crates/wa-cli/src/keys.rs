@@ -42,7 +42,10 @@ pub(crate) fn run(command: &KeysCommand) -> anyhow::Result<()> {
     let conn = wa_gateway::db::open_connection(&path)?;
     let token = create_api_key(&conn, &org, capabilities)?;
     let mut out = std::io::stdout().lock();
-    writeln!(out, "API key for organization {org} with capabilities {capabilities}:")?;
+    writeln!(
+        out,
+        "API key for organization {org} with capabilities {capabilities}:"
+    )?;
     writeln!(out, "{}", token.as_str())?;
     Ok(())
 }

@@ -17,7 +17,12 @@ const WHATSAPP_URL: &str = "wss://web.whatsapp.com/ws/chat";
 #[derive(Debug, clap::Args)]
 pub(crate) struct ServeArgs {
     /// Address the HTTP API listens on.
-    #[arg(long, value_name = "ADDR", env = "WA_LISTEN", default_value = "127.0.0.1:8080")]
+    #[arg(
+        long,
+        value_name = "ADDR",
+        env = "WA_LISTEN",
+        default_value = "127.0.0.1:8080"
+    )]
     listen: String,
     /// Data directory: `wa.db` in it (created on first start, mode 0600) holds the sessions'
     /// keys and the gateway's tables (organizations, API keys, sessions, messages,
@@ -31,7 +36,12 @@ pub(crate) struct ServeArgs {
     #[arg(long, env = "WA_SIM")]
     sim: bool,
     /// With --sim: the simulator's address (WebSocket and /sim/ control API).
-    #[arg(long, value_name = "ADDR", env = "WA_SIM_LISTEN", default_value = "127.0.0.1:8790")]
+    #[arg(
+        long,
+        value_name = "ADDR",
+        env = "WA_SIM_LISTEN",
+        default_value = "127.0.0.1:8790"
+    )]
     sim_listen: String,
     /// Login JWTs: a JWKS file path or an http:// URL. JWTs must be RS256 or EdDSA, carry
     /// `exp`, `org` (the organization) and `role` (admin/owner: send, read, sessions;
@@ -100,9 +110,18 @@ async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
     {
         let mut out = std::io::stdout().lock();
         writeln!(out, "wa serve: API on http://{address}/api/v1/ (OpenAPI at http://{address}/openapi.json, metrics at /metrics)")?;
-        writeln!(out, "Data:      {}", wa_gateway::db::db_path(&args.data).display())?;
+        writeln!(
+            out,
+            "Data:      {}",
+            wa_gateway::db::db_path(&args.data).display()
+        )?;
         if let Some(running) = &simulator {
-            writeln!(out, "Simulator: {} (control API {})", running.url(), running.control_url())?;
+            writeln!(
+                out,
+                "Simulator: {} (control API {})",
+                running.url(),
+                running.control_url()
+            )?;
         }
         writeln!(out, "Create an API key: wa keys create --data {} --org ORG --capabilities send,read,sessions", args.data.display())?;
         out.flush()?;

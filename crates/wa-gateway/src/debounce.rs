@@ -56,7 +56,9 @@ pub(crate) struct Debouncer<T> {
 
 impl<T> std::fmt::Debug for Debouncer<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Debouncer").field("window", &self.window).finish_non_exhaustive()
+        f.debug_struct("Debouncer")
+            .field("window", &self.window)
+            .finish_non_exhaustive()
     }
 }
 
@@ -75,8 +77,7 @@ impl<T: Clone + Send + Sync + 'static> Debouncer<T> {
             if slots.len() >= PRUNE_AT {
                 let window = self.window;
                 slots.retain(|_, slot| {
-                    slot.batch.is_some()
-                        || slot.last_start.is_some_and(|t| t.elapsed() < window)
+                    slot.batch.is_some() || slot.last_start.is_some_and(|t| t.elapsed() < window)
                 });
             }
             let slot = slots.entry(key.clone()).or_insert(Slot {
@@ -121,7 +122,9 @@ async fn flush<T: Clone + Send + Sync + 'static>(
     tokio::time::sleep_until(at).await;
     let batch = {
         let Ok(mut slots) = slots.lock() else { return };
-        let Some(slot) = slots.get_mut(&key) else { return };
+        let Some(slot) = slots.get_mut(&key) else {
+            return;
+        };
         slot.last_start = Some(Instant::now());
         slot.batch.take()
     };

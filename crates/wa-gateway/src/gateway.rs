@@ -112,7 +112,6 @@ impl Gateway {
     }
 
     /// The router (to serve it yourself or nest it).
-    #[must_use]
     pub fn router(&self) -> Router {
         self.router.clone()
     }

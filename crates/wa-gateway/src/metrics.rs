@@ -54,7 +54,10 @@ impl Metrics {
             *sends.entry((kind, outcome)).or_default() += 1;
         }
         if let (Some(latency), Ok(mut histograms)) = (latency, self.latency.lock()) {
-            histograms.entry(kind).or_default().observe(latency.as_secs_f64());
+            histograms
+                .entry(kind)
+                .or_default()
+                .observe(latency.as_secs_f64());
         }
     }
 
@@ -94,7 +97,10 @@ impl Metrics {
     #[must_use]
     pub fn render(&self, sessions: &[(&'static str, u64)]) -> String {
         let mut out = String::new();
-        let _ = writeln!(out, "# HELP wa_gateway_sends_total Send requests by kind and outcome.");
+        let _ = writeln!(
+            out,
+            "# HELP wa_gateway_sends_total Send requests by kind and outcome."
+        );
         let _ = writeln!(out, "# TYPE wa_gateway_sends_total counter");
         if let Ok(sends) = self.sends.lock() {
             for ((kind, outcome), count) in sends.iter() {
@@ -131,7 +137,10 @@ impl Metrics {
                 );
             }
         }
-        let _ = writeln!(out, "# HELP wa_gateway_received_total Incoming messages, reactions and revokes.");
+        let _ = writeln!(
+            out,
+            "# HELP wa_gateway_received_total Incoming messages, reactions and revokes."
+        );
         let _ = writeln!(out, "# TYPE wa_gateway_received_total counter");
         if let Ok(received) = self.received.lock() {
             for (kind, count) in received.iter() {

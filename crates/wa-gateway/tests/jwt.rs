@@ -52,23 +52,66 @@ async fn jwts_from_the_jwks_are_accepted_and_others_refused() {
     let jwks_path = dir.0.join("jwks.json");
     std::fs::write(&jwks_path, jwks.to_string()).unwrap();
     let sim = simulator().await;
-    let server = serve(&dir.0, &sim, |config| config.jwks = Some(JwksSource::File(jwks_path))).await;
+    let server = serve(&dir.0, &sim, |config| {
+        config.jwks = Some(JwksSource::File(jwks_path));
+    })
+    .await;
     let addr = server.addr;
 
     let viewer = token(&pkcs8, "login-1", "acme", "viewer", 300);
-    let listed = call(addr, Method::GET, "/api/v1/sessions", Some(&viewer), None, &[]).await;
+    let listed = call(
+        addr,
+        Method::GET,
+        "/api/v1/sessions",
+        Some(&viewer),
+        None,
+        &[],
+    )
+    .await;
     assert_eq!(listed.status, StatusCode::OK, "{}", listed.json);
-    let create = call(addr, Method::POST, "/api/v1/sessions", Some(&viewer), None, &[]).await;
-    assert_eq!((create.status, create.code()), (StatusCode::FORBIDDEN, "forbidden"));
+    let create = call(
+        addr,
+        Method::POST,
+        "/api/v1/sessions",
+        Some(&viewer),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(
+        (create.status, create.code()),
+        (StatusCode::FORBIDDEN, "forbidden")
+    );
 
     for (name, refused) in [
-        ("unknown key", token(&stranger, "login-1", "acme", "admin", 300)),
-        ("unknown kid", token(&pkcs8, "login-2", "acme", "admin", 300)),
+        (
+            "unknown key",
+            token(&stranger, "login-1", "acme", "admin", 300),
+        ),
+        (
+            "unknown kid",
+            token(&pkcs8, "login-2", "acme", "admin", 300),
+        ),
         ("expired", token(&pkcs8, "login-1", "acme", "admin", -3600)),
-        ("bad org", token(&pkcs8, "login-1", "no spaces allowed", "admin", 300)),
+        (
+            "bad org",
+            token(&pkcs8, "login-1", "no spaces allowed", "admin", 300),
+        ),
     ] {
-        let answer = call(addr, Method::GET, "/api/v1/sessions", Some(&refused), None, &[]).await;
-        assert_eq!((answer.status, answer.code()), (StatusCode::UNAUTHORIZED, "unauthorized"), "{name}");
+        let answer = call(
+            addr,
+            Method::GET,
+            "/api/v1/sessions",
+            Some(&refused),
+            None,
+            &[],
+        )
+        .await;
+        assert_eq!(
+            (answer.status, answer.code()),
+            (StatusCode::UNAUTHORIZED, "unauthorized"),
+            "{name}"
+        );
     }
     // An HS256 token (the "alg confusion" attack uses the public key as an HMAC secret).
     let mut header = Header::new(Algorithm::HS256);
@@ -79,7 +122,15 @@ async fn jwts_from_the_jwks_are_accepted_and_others_refused() {
         &EncodingKey::from_secret(&public),
     )
     .unwrap();
-    let answer = call(addr, Method::GET, "/api/v1/sessions", Some(&forged), None, &[]).await;
+    let answer = call(
+        addr,
+        Method::GET,
+        "/api/v1/sessions",
+        Some(&forged),
+        None,
+        &[],
+    )
+    .await;
     assert_eq!(answer.code(), "unauthorized");
     server.stop();
 }

@@ -24,7 +24,10 @@ async fn a_restart_with_sends_in_flight_loses_nothing() {
     let sim = simulator().await;
     let alice = sim.simulator().create_account(Some("15550001111")).unwrap();
     let bob = sim.simulator().create_account(Some("15550002222")).unwrap();
-    let first = serve(&dir.0, &sim, |config| config.rate_limit = 1000).await;
+    let first = serve(&dir.0, &sim, |config| {
+        config.rate_limit = 1000;
+    })
+    .await;
     let token = key(&dir.0, "acme", "send,read,sessions");
     let id = paired_session(first.addr, &token, &sim, &alice.jid).await;
     let path = format!("/api/v1/sessions/{id}/messages");
@@ -32,11 +35,20 @@ async fn a_restart_with_sends_in_flight_loses_nothing() {
     let done = Arc::new(AtomicUsize::new(0));
     let mut tasks = Vec::new();
     for n in 0..SENDS {
-        let (token, path, addr, done) = (token.clone(), path.clone(), first.addr, Arc::clone(&done));
+        let (token, path, addr, done) =
+            (token.clone(), path.clone(), first.addr, Arc::clone(&done));
         tasks.push(tokio::spawn(async move {
             let body = format!(r#"{{"chat":"15550002222@s.whatsapp.net","text":"restart-{n}"}}"#);
             let key = format!("restart-{n}");
-            let answer = call(addr, Method::POST, &path, Some(&token), Some(&body), &[("idempotency-key", &key)]).await;
+            let answer = call(
+                addr,
+                Method::POST,
+                &path,
+                Some(&token),
+                Some(&body),
+                &[("idempotency-key", &key)],
+            )
+            .await;
             done.fetch_add(1, Ordering::SeqCst);
             answer
         }));
@@ -59,14 +71,30 @@ async fn a_restart_with_sends_in_flight_loses_nothing() {
         }
     }
 
-    let second = serve(&dir.0, &sim, |config| config.rate_limit = 1000).await;
+    let second = serve(&dir.0, &sim, |config| {
+        config.rate_limit = 1000;
+    })
+    .await;
     wait_status(second.addr, &token, &id, "connected").await;
     let mut ids = HashMap::new();
     for n in 0..SENDS {
         let body = format!(r#"{{"chat":"15550002222@s.whatsapp.net","text":"restart-{n}"}}"#);
         let key = format!("restart-{n}");
-        let answer = call(second.addr, Method::POST, &path, Some(&token), Some(&body), &[("idempotency-key", &key)]).await;
-        assert_eq!(answer.status, StatusCode::OK, "retry of {key}: {}", answer.json);
+        let answer = call(
+            second.addr,
+            Method::POST,
+            &path,
+            Some(&token),
+            Some(&body),
+            &[("idempotency-key", &key)],
+        )
+        .await;
+        assert_eq!(
+            answer.status,
+            StatusCode::OK,
+            "retry of {key}: {}",
+            answer.json
+        );
         let mid = answer.json["waMessageId"].as_str().unwrap().to_owned();
         if let Some(first_id) = answered.get(&n) {
             assert_eq!(&mid, first_id, "{key} changed id across the restart");
@@ -92,7 +120,11 @@ async fn a_restart_with_sends_in_flight_loses_nothing() {
                 assert_eq!(texts.len(), SENDS, "a text arrived twice");
                 for n in 0..SENDS {
                     let text = format!("restart-{n}");
-                    let got: Vec<&String> = texts.iter().filter(|(t, _)| *t == text).map(|(_, id)| id).collect();
+                    let got: Vec<&String> = texts
+                        .iter()
+                        .filter(|(t, _)| *t == text)
+                        .map(|(_, id)| id)
+                        .collect();
                     assert_eq!(got, [&ids[&n]], "{text}");
                 }
                 return;
@@ -102,7 +134,13 @@ async fn a_restart_with_sends_in_flight_loses_nothing() {
     })
     .await
     .expect("not every text arrived");
-    assert!(answered.len() < SENDS, "every send finished before the stop");
-    eprintln!("{} of {SENDS} sends were answered before the stop", answered.len());
+    assert!(
+        answered.len() < SENDS,
+        "every send finished before the stop"
+    );
+    eprintln!(
+        "{} of {SENDS} sends were answered before the stop",
+        answered.len()
+    );
     second.stop();
 }

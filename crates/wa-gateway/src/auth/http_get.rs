@@ -24,9 +24,11 @@ pub(crate) async fn get(url: &str) -> Result<String> {
 }
 
 async fn fetch(url: &str) -> Result<String> {
-    let rest = url
-        .strip_prefix("http://")
-        .ok_or_else(|| Error::Jwks(format!("{url}: only http:// URLs can be fetched (https needs a TLS proxy or a file)")))?;
+    let rest = url.strip_prefix("http://").ok_or_else(|| {
+        Error::Jwks(format!(
+            "{url}: only http:// URLs can be fetched (https needs a TLS proxy or a file)"
+        ))
+    })?;
     let (authority, path) = match rest.find('/') {
         Some(slash) => rest.split_at(slash),
         None => (rest, "/"),

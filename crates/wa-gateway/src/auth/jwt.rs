@@ -138,7 +138,9 @@ impl JwtVerifier {
 fn role_capabilities(role: &str) -> Capabilities {
     match role {
         "admin" | "owner" => Capabilities::all(),
-        "member" | "operator" | "agent" => [Capability::Send, Capability::Read].into_iter().collect(),
+        "member" | "operator" | "agent" => {
+            [Capability::Send, Capability::Read].into_iter().collect()
+        }
         "viewer" | "reader" => [Capability::Read].into_iter().collect(),
         _ => Capabilities::default(),
     }

@@ -128,7 +128,11 @@ pub(crate) fn set_status(
 }
 
 /// One message.
-pub(crate) fn get(conn: &Connection, session: &SessionId, wa_id: &str) -> Result<Option<MessageRecord>> {
+pub(crate) fn get(
+    conn: &Connection,
+    session: &SessionId,
+    wa_id: &str,
+) -> Result<Option<MessageRecord>> {
     let row = conn
         .prepare_cached(
             "SELECT chat, sender, from_me, status, origin, created_at, updated_at
@@ -146,19 +150,22 @@ pub(crate) fn get(conn: &Connection, session: &SessionId, wa_id: &str) -> Result
             ))
         })
         .optional()?;
-    row.map(|(chat, sender, from_me, status, origin, created_at, updated_at)| {
-        Ok(MessageRecord {
-            message: NewMessage {
-                wa_id: wa_id.to_owned(),
-                chat,
-                sender,
-                from_me,
-                status: MessageStatus::parse(&status).ok_or(Error::Corrupt("message status"))?,
-                origin,
-                timestamp: created_at,
-            },
-            updated_at,
-        })
-    })
+    row.map(
+        |(chat, sender, from_me, status, origin, created_at, updated_at)| {
+            Ok(MessageRecord {
+                message: NewMessage {
+                    wa_id: wa_id.to_owned(),
+                    chat,
+                    sender,
+                    from_me,
+                    status: MessageStatus::parse(&status)
+                        .ok_or(Error::Corrupt("message status"))?,
+                    origin,
+                    timestamp: created_at,
+                },
+                updated_at,
+            })
+        },
+    )
     .transpose()
 }

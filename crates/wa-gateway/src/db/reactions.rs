@@ -51,7 +51,11 @@ pub(crate) fn set(conn: &Connection, session: &SessionId, reaction: &ReactionRec
         conn.prepare_cached(
             "DELETE FROM gw_reactions WHERE session_id = ?1 AND message_id = ?2 AND reactor = ?3",
         )?
-        .execute(params![session.as_str(), reaction.message_id, reaction.reactor])?;
+        .execute(params![
+            session.as_str(),
+            reaction.message_id,
+            reaction.reactor
+        ])?;
         return Ok(());
     }
     conn.prepare_cached(
@@ -75,7 +79,11 @@ pub(crate) fn set(conn: &Connection, session: &SessionId, reaction: &ReactionRec
 }
 
 /// The current reactions on a message, oldest first.
-pub(crate) fn on_message(conn: &Connection, session: &SessionId, message_id: &str) -> Result<Vec<ReactionRecord>> {
+pub(crate) fn on_message(
+    conn: &Connection,
+    session: &SessionId,
+    message_id: &str,
+) -> Result<Vec<ReactionRecord>> {
     let mut statement = conn.prepare_cached(
         "SELECT chat, reactor, emoji, actor, origin, reacted_at FROM gw_reactions
          WHERE session_id = ?1 AND message_id = ?2 ORDER BY reacted_at, reactor",

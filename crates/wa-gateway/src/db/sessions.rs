@@ -75,7 +75,10 @@ pub struct SessionRecord {
     pub created_at: i64,
 }
 
-fn read(row: &Row<'_>) -> rusqlite::Result<(String, String, Option<i64>, String, Option<String>, i64)> {
+/// A row's columns, in [`COLUMNS`] order.
+type Columns = (String, String, Option<i64>, String, Option<String>, i64);
+
+fn read(row: &Row<'_>) -> rusqlite::Result<Columns> {
     Ok((
         row.get(0)?,
         row.get(1)?,
@@ -86,9 +89,7 @@ fn read(row: &Row<'_>) -> rusqlite::Result<(String, String, Option<i64>, String,
     ))
 }
 
-fn record(
-    (id, org, device, status, jid, created_at): (String, String, Option<i64>, String, Option<String>, i64),
-) -> Result<SessionRecord> {
+fn record((id, org, device, status, jid, created_at): Columns) -> Result<SessionRecord> {
     Ok(SessionRecord {
         id: SessionId::parse(&id).ok_or(Error::Corrupt("session id"))?,
         org: OrgId::new(&org).map_err(|_| Error::Corrupt("session organization"))?,
@@ -102,7 +103,12 @@ fn record(
 const COLUMNS: &str = "id, org_id, device_id, status, jid, created_at";
 
 /// Adds a new session of `org` (creating the organization row when needed).
-pub(crate) fn insert(conn: &Connection, id: &SessionId, org: &OrgId, status: SessionStatus) -> Result<()> {
+pub(crate) fn insert(
+    conn: &Connection,
+    id: &SessionId,
+    org: &OrgId,
+    status: SessionStatus,
+) -> Result<()> {
     super::keys::ensure_org(conn, org)?;
     let now = now_secs();
     conn.prepare_cached(
@@ -114,7 +120,9 @@ pub(crate) fn insert(conn: &Connection, id: &SessionId, org: &OrgId, status: Ses
 
 /// Every session.
 pub(crate) fn all(conn: &Connection) -> Result<Vec<SessionRecord>> {
-    let mut statement = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM gw_sessions ORDER BY created_at"))?;
+    let mut statement = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM gw_sessions ORDER BY created_at"
+    ))?;
     let rows = statement.query_map([], read)?;
     rows.map(|row| record(row?)).collect()
 }
@@ -136,6 +144,11 @@ pub(crate) fn set_device(
     conn.prepare_cached(
         "UPDATE gw_sessions SET device_id = ?2, jid = ?3, updated_at = ?4 WHERE id = ?1",
     )?
-    .execute(params![id.as_str(), device.map(DeviceId::get), jid, now_secs()])?;
+    .execute(params![
+        id.as_str(),
+        device.map(DeviceId::get),
+        jid,
+        now_secs()
+    ])?;
     Ok(())
 }

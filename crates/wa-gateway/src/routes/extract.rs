@@ -1,9 +1,9 @@
 //! Extractors that keep bad input in the error envelope: the caller ([`Caller`]: bearer
 //! token, then the rate limit), JSON bodies ([`Body`]) and path segments ([`Segments`]).
 
+use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::request::Parts;
-use axum::body::Bytes;
 use serde::de::DeserializeOwned;
 
 use super::AppState;

@@ -21,7 +21,7 @@ use wa_store::IdempotencyKey;
 
 use super::envelope::error_response;
 use super::extract::{Body, Caller, Segments};
-use super::{AppState, ReactionOutcome};
+use super::{set, AppState, ReactionOutcome};
 use crate::db;
 use crate::error::{Error, Result};
 use crate::ids::Capability;
@@ -136,7 +136,11 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<IdempotencyKey>> {
 }
 
 /// The stored first result of `key`, marked replayed.
-async fn replay(state: &AppState, entry: &Entry, key: Option<&IdempotencyKey>) -> Result<Option<Value>> {
+async fn replay(
+    state: &AppState,
+    entry: &Entry,
+    key: Option<&IdempotencyKey>,
+) -> Result<Option<Value>> {
     let Some(key) = key else { return Ok(None) };
     let (id, key) = (entry.id.clone(), key.as_str().to_owned());
     let stored = state
@@ -145,16 +149,22 @@ async fn replay(state: &AppState, entry: &Entry, key: Option<&IdempotencyKey>) -
         .db
         .call(move |conn| db::idempotency::get(conn, &id, &key))
         .await?;
-    let Some(stored) = stored else { return Ok(None) };
+    let Some(stored) = stored else {
+        return Ok(None);
+    };
     let mut value: Value =
         serde_json::from_str(&stored).map_err(|_| Error::Corrupt("idempotency result"))?;
-    value["replayed"] = Value::Bool(true);
+    set(&mut value, "replayed", Value::Bool(true));
     Ok(Some(value))
 }
 
 async fn remember(state: &AppState, entry: &Entry, key: Option<&IdempotencyKey>, result: &Value) {
     let Some(key) = key else { return };
-    let (id, key, text) = (entry.id.clone(), key.as_str().to_owned(), result.to_string());
+    let (id, key, text) = (
+        entry.id.clone(),
+        key.as_str().to_owned(),
+        result.to_string(),
+    );
     if let Err(error) = state
         .manager
         .shared()
@@ -167,12 +177,17 @@ async fn remember(state: &AppState, entry: &Entry, key: Option<&IdempotencyKey>,
 }
 
 /// Counts a finished send and answers it.
-fn finish(state: &AppState, kind: &'static str, started: Option<Instant>, outcome: Result<Value>) -> Response {
+fn finish(
+    state: &AppState,
+    kind: &'static str,
+    started: Option<Instant>,
+    outcome: Result<Value>,
+) -> Response {
     let latency = started.map(|t| t.elapsed());
     match outcome {
         Ok(value) => {
-            let label = match value["mode"].as_str() {
-                _ if value["replayed"] == Value::Bool(true) => "replayed",
+            let label = match value.get("mode").and_then(Value::as_str) {
+                _ if value.get("replayed") == Some(&Value::Bool(true)) => "replayed",
                 Some("coalesced") => "coalesced",
                 Some("noop") => "noop",
                 _ => "ok",
@@ -237,7 +252,11 @@ pub(super) async fn react(
             }),
         );
     };
-    let emoji = if emoji == "remove" { String::new() } else { emoji };
+    let emoji = if emoji == "remove" {
+        String::new()
+    } else {
+        emoji
+    };
     reaction(state, caller, id, mid, headers, body, emoji).await
 }
 
@@ -262,7 +281,11 @@ async fn reaction(
     body: TargetBody,
     emoji: String,
 ) -> Response {
-    let kind = if emoji.is_empty() { "unreaction" } else { "reaction" };
+    let kind = if emoji.is_empty() {
+        "unreaction"
+    } else {
+        "reaction"
+    };
     let started = Instant::now();
     let prepared = async {
         caller.require(Capability::Send)?;
@@ -288,10 +311,19 @@ async fn reaction(
         let (state, entry, key) = (state.clone(), Arc::clone(&entry), key.clone());
         Box::new(move || {
             Box::pin(async move {
-                send_reaction(&state, &entry, &chat, &target, &emoji, key.as_ref(), &origin)
-                    .await
-                    .map_err(Arc::new)
-            }) as std::pin::Pin<Box<dyn std::future::Future<Output = ReactionOutcome> + Send>>
+                send_reaction(
+                    &state,
+                    &entry,
+                    &chat,
+                    &target,
+                    &emoji,
+                    key.as_ref(),
+                    &origin,
+                )
+                .await
+                .map_err(Arc::new)
+            })
+                as std::pin::Pin<Box<dyn std::future::Future<Output = ReactionOutcome> + Send>>
         }) as crate::debounce::Job<ReactionOutcome>
     };
     let Some(settled) = state.debouncer.run(debounce_key, job).await else {
@@ -300,13 +332,15 @@ async fn reaction(
     match settled.result {
         Ok(mut value) => {
             if settled.superseded {
-                value["mode"] = Value::String("coalesced".into());
+                set(&mut value, "mode", Value::String("coalesced".into()));
                 remember(&state, &entry, key.as_ref(), &value).await;
             }
             finish(&state, kind, Some(started), Ok(value))
         }
         Err(error) => {
-            state.metrics.send(kind, error.code(), Some(started.elapsed()));
+            state
+                .metrics
+                .send(kind, error.code(), Some(started.elapsed()));
             error_response(&error)
         }
     }
@@ -322,7 +356,12 @@ async fn send_reaction(
     key: Option<&IdempotencyKey>,
     origin: &Origin,
 ) -> Result<Value> {
-    if emoji.is_empty() && !state.manager.has_own_reaction(entry, target.id().as_str()).await? {
+    if emoji.is_empty()
+        && !state
+            .manager
+            .has_own_reaction(entry, target.id().as_str())
+            .await?
+    {
         let value = noop_result();
         remember(state, entry, key, &value).await;
         return Ok(value);
@@ -350,8 +389,14 @@ pub(super) async fn revoke(
         caller.require(Capability::Send)?;
         let entry = state.manager.get(&caller.org, &id)?;
         let chat = parse_chat(&body.chat)?;
-        let target =
-            target(&state, &entry, &chat, parse_mid(&mid)?, body.sender.as_deref()).await?;
+        let target = target(
+            &state,
+            &entry,
+            &chat,
+            parse_mid(&mid)?,
+            body.sender.as_deref(),
+        )
+        .await?;
         let origin = Origin::new(body.origin)?;
         let key = idempotency_key(&headers)?;
         if let Some(value) = replay(&state, &entry, key.as_ref()).await? {
@@ -399,16 +444,16 @@ pub(super) async fn get(
     match message {
         Some(record) => {
             let m = record.message;
-            body["chat"] = json!(m.chat);
-            body["sender"] = json!(m.sender);
-            body["fromMe"] = json!(m.from_me);
-            body["status"] = json!(m.status.as_str());
-            body["origin"] = json!(m.origin);
-            body["timestamp"] = json!(m.timestamp);
-            body["updatedAt"] = json!(record.updated_at);
+            set(&mut body, "chat", json!(m.chat));
+            set(&mut body, "sender", json!(m.sender));
+            set(&mut body, "fromMe", json!(m.from_me));
+            set(&mut body, "status", json!(m.status.as_str()));
+            set(&mut body, "origin", json!(m.origin));
+            set(&mut body, "timestamp", json!(m.timestamp));
+            set(&mut body, "updatedAt", json!(record.updated_at));
         }
         None => {
-            body["status"] = Value::Null;
+            set(&mut body, "status", Value::Null);
         }
     }
     Ok(Json(body))

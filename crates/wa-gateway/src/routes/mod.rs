@@ -47,6 +47,13 @@ pub const PATHS: &[&str] = &[
     "/metrics",
 ];
 
+/// Sets `key` of a JSON object (a no-op on anything else).
+pub(crate) fn set(object: &mut Value, key: &str, value: Value) {
+    if let Some(map) = object.as_object_mut() {
+        map.insert(key.to_owned(), value);
+    }
+}
+
 /// The router.
 pub(crate) fn router(state: AppState) -> Router {
     Router::new()
@@ -85,7 +92,10 @@ async fn openapi_json() -> impl IntoResponse {
 async fn metrics(axum::extract::State(state): axum::extract::State<AppState>) -> impl IntoResponse {
     let text = state.metrics.render(&state.manager.status_counts());
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         text,
     )
 }

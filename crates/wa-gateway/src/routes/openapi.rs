@@ -16,12 +16,21 @@ fn errors(codes: &[(&str, &str)]) -> serde_json::Map<String, Value> {
 
 fn send_responses() -> Value {
     let mut responses = errors(&[
-        ("400", "invalid_request, invalid_jid, invalid_message_id or missing_participant"),
+        (
+            "400",
+            "invalid_request, invalid_jid, invalid_message_id or missing_participant",
+        ),
         ("401", "unauthorized"),
         ("403", "forbidden: the credentials lack `send`"),
-        ("404", "not_found: no such session in the caller's organization"),
+        (
+            "404",
+            "not_found: no such session in the caller's organization",
+        ),
         ("429", "rate_limited"),
-        ("502", "send_failed: the server refused or did not acknowledge it"),
+        (
+            "502",
+            "send_failed: the server refused or did not acknowledge it",
+        ),
         ("503", "disconnected: the session is not connected"),
     ]);
     responses.insert(
@@ -184,7 +193,10 @@ mod tests {
     fn every_router_path_is_described() {
         let doc = document();
         for path in crate::routes::PATHS {
-            assert!(doc["paths"][path].is_object(), "{path} missing from openapi.json");
+            assert!(
+                doc["paths"][path].is_object(),
+                "{path} missing from openapi.json"
+            );
         }
         assert_eq!(
             doc["paths"].as_object().map(serde_json::Map::len),

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::extract::{Caller, Segments};
-use super::AppState;
+use super::{set, AppState};
 use crate::error::{Error, Result};
 use crate::ids::Capability;
 use crate::sessions::Entry;
@@ -27,17 +27,27 @@ fn describe(entry: &Entry) -> Value {
 }
 
 /// `POST /api/v1/sessions`: 201 `{id, status, qr, qrUrl, ...}`.
-pub(super) async fn create(State(state): State<AppState>, Caller(caller): Caller) -> Result<Response> {
+pub(super) async fn create(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+) -> Result<Response> {
     caller.require(Capability::Sessions)?;
     let (entry, qr) = state.manager.create(&caller.org).await?;
     let mut body = describe(&entry);
-    body["qr"] = Value::String(qr.as_str().to_owned());
-    body["qrUrl"] = Value::String(format!("/api/v1/sessions/{}/qr", entry.id));
+    set(&mut body, "qr", Value::String(qr.as_str().to_owned()));
+    set(
+        &mut body,
+        "qrUrl",
+        Value::String(format!("/api/v1/sessions/{}/qr", entry.id)),
+    );
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
 /// `GET /api/v1/sessions`: the caller's sessions.
-pub(super) async fn list(State(state): State<AppState>, Caller(caller): Caller) -> Result<Json<Value>> {
+pub(super) async fn list(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+) -> Result<Json<Value>> {
     caller.require(Capability::Read)?;
     let sessions: Vec<Value> = state
         .manager
@@ -80,15 +90,23 @@ pub(super) async fn qr(
     caller.require(Capability::Sessions)?;
     let Query(query) = query?;
     let entry = session_of(&state, &caller, &id)?;
-    let code = entry.qr().ok_or(Error::NotFound("QR code (the session is not pairing)"))?;
+    let code = entry
+        .qr()
+        .ok_or(Error::NotFound("QR code (the session is not pairing)"))?;
     match query.format.as_deref() {
         None | Some("png") => Ok((
-            [(header::CONTENT_TYPE, "image/png"), (header::CACHE_CONTROL, "no-store")],
+            [
+                (header::CONTENT_TYPE, "image/png"),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
             crate::qr::png(&code)?,
         )
             .into_response()),
         Some("svg") => Ok((
-            [(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "no-store")],
+            [
+                (header::CONTENT_TYPE, "image/svg+xml"),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
             crate::qr::svg(&code)?,
         )
             .into_response()),

@@ -102,7 +102,10 @@ async fn on_event(shared: &Shared, entry: &Entry, event: Event) {
             };
             if let Some(device) = device {
                 // The server removed the device: its keys are of no use any more.
-                let _ = shared.store.call(move |store| store.delete_device(device)).await;
+                let _ = shared
+                    .store
+                    .call(move |store| store.delete_device(device))
+                    .await;
             }
             set_status(shared, entry, SessionStatus::LoggedOut).await;
         }

@@ -81,7 +81,9 @@ impl Entry {
     fn state(&self) -> MutexGuard<'_, State> {
         // A panic while holding this lock cannot leave it half-updated in a way that matters
         // more than refusing every later request, so the poison is ignored.
-        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The current status.
@@ -166,7 +168,8 @@ impl SessionManager {
         let mut started = 0;
         for record in records {
             let entry = Arc::new(Entry::new(&record));
-            self.sessions().insert(record.id.clone(), Arc::clone(&entry));
+            self.sessions()
+                .insert(record.id.clone(), Arc::clone(&entry));
             match (record.device, record.status) {
                 (_, SessionStatus::LoggedOut) => {}
                 (None, _) => {
@@ -174,7 +177,9 @@ impl SessionManager {
                     let id = record.id.clone();
                     self.shared
                         .db
-                        .call(move |conn| db::sessions::set_status(conn, &id, SessionStatus::LoggedOut))
+                        .call(move |conn| {
+                            db::sessions::set_status(conn, &id, SessionStatus::LoggedOut)
+                        })
                         .await?;
                 }
                 (Some(device), _) => {
@@ -191,8 +196,12 @@ impl SessionManager {
     }
 
     async fn start(&self, entry: &Arc<Entry>, device: DeviceId) -> Result<()> {
-        let (session, events) =
-            Session::start(self.shared.config.clone(), self.shared.store.clone(), device).await?;
+        let (session, events) = Session::start(
+            self.shared.config.clone(),
+            self.shared.store.clone(),
+            device,
+        )
+        .await?;
         {
             let mut state = entry.state();
             state.session = Some(session);
@@ -222,7 +231,9 @@ impl SessionManager {
         let (insert_id, insert_org) = (id.clone(), org.clone());
         self.shared
             .db
-            .call(move |conn| db::sessions::insert(conn, &insert_id, &insert_org, SessionStatus::Pairing))
+            .call(move |conn| {
+                db::sessions::insert(conn, &insert_id, &insert_org, SessionStatus::Pairing)
+            })
             .await?;
         let record = SessionRecord {
             id: id.clone(),
@@ -236,7 +247,10 @@ impl SessionManager {
         self.sessions().insert(id.clone(), Arc::clone(&entry));
         match self.pair(&entry).await {
             Ok(qr) => {
-                self.shared.sink.deliver(events::status_event(&entry, SessionStatus::Pairing)).await;
+                self.shared
+                    .sink
+                    .deliver(events::status_event(&entry, SessionStatus::Pairing))
+                    .await;
                 Ok((entry, qr))
             }
             Err(error) => {

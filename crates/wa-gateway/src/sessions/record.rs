@@ -20,7 +20,11 @@ pub(super) async fn message(shared: &Shared, entry: &Entry, row: NewMessage) {
 
 /// Sets a reactor's current reaction (an empty emoji removes it) and returns the emoji it
 /// replaced, if any.
-pub(super) async fn reaction(shared: &Shared, entry: &Entry, row: ReactionRecord) -> Option<String> {
+pub(super) async fn reaction(
+    shared: &Shared,
+    entry: &Entry,
+    row: ReactionRecord,
+) -> Option<String> {
     let id = entry.id.clone();
     match shared
         .db

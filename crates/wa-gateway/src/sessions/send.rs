@@ -139,7 +139,9 @@ impl SessionManager {
         let result = if emoji.is_empty() {
             session.unreact_with(chat, target, &options(key)).await?
         } else {
-            session.react_with(chat, target, emoji, &options(key)).await?
+            session
+                .react_with(chat, target, emoji, &options(key))
+                .await?
         };
         let sent = sent(&result, key);
         self.note_retry(&sent);

@@ -31,7 +31,8 @@ impl TempDir {
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap()
             .as_nanos();
-        let path = std::env::temp_dir().join(format!("wa-gw-{name}-{}-{nanos}", std::process::id()));
+        let path =
+            std::env::temp_dir().join(format!("wa-gw-{name}-{}-{nanos}", std::process::id()));
         std::fs::create_dir_all(&path).unwrap();
         Self(path)
     }
@@ -73,7 +74,11 @@ impl Server {
 }
 
 /// Starts a gateway over `dir` with `config` tweaks applied.
-pub(crate) async fn serve(dir: &Path, sim: &RunningSimulator, tweak: impl FnOnce(&mut GatewayConfig)) -> Server {
+pub(crate) async fn serve(
+    dir: &Path,
+    sim: &RunningSimulator,
+    tweak: impl FnOnce(&mut GatewayConfig),
+) -> Server {
     let mut config = GatewayConfig::new(dir, session_config(sim));
     tweak(&mut config);
     let gateway = Gateway::open(config).await.unwrap();
@@ -83,15 +88,23 @@ pub(crate) async fn serve(dir: &Path, sim: &RunningSimulator, tweak: impl FnOnce
     let task = tokio::spawn(async move {
         let _ = gateway.serve(listener, std::future::pending()).await;
     });
-    Server { addr, task, manager }
+    Server {
+        addr,
+        task,
+        manager,
+    }
 }
 
 /// A new API key of `org`.
 pub(crate) fn key(dir: &Path, org: &str, capabilities: &str) -> String {
     let conn = wa_gateway::db::open_connection(&wa_gateway::db::db_path(dir)).unwrap();
-    create_api_key(&conn, &OrgId::new(org).unwrap(), Capabilities::parse(capabilities).unwrap())
-        .unwrap()
-        .to_string()
+    create_api_key(
+        &conn,
+        &OrgId::new(org).unwrap(),
+        Capabilities::parse(capabilities).unwrap(),
+    )
+    .unwrap()
+    .to_string()
 }
 
 /// An answer: status, headers and body (JSON when it parses, else `Value::Null`) plus raw bytes.
@@ -122,7 +135,10 @@ pub(crate) async fn call(
         .await
         .unwrap();
     tokio::spawn(connection);
-    let mut request = Request::builder().method(method).uri(path).header("host", "localhost");
+    let mut request = Request::builder()
+        .method(method)
+        .uri(path)
+        .header("host", "localhost");
     if let Some(token) = token {
         request = request.header("authorization", format!("Bearer {token}"));
     }
@@ -138,15 +154,39 @@ pub(crate) async fn call(
         .unwrap();
     let status = response.status();
     let headers = response.headers().clone();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes().to_vec();
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .unwrap()
+        .to_bytes()
+        .to_vec();
     let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    Answer { status, json, bytes, headers }
+    Answer {
+        status,
+        json,
+        bytes,
+        headers,
+    }
 }
 
 /// Creates a session through the API, has `phone`'s simulated phone scan its QR, and waits
 /// until it is connected. Returns the session id.
-pub(crate) async fn paired_session(addr: SocketAddr, token: &str, sim: &RunningSimulator, phone: &wa_binary::Jid) -> String {
-    let created = call(addr, Method::POST, "/api/v1/sessions", Some(token), None, &[]).await;
+pub(crate) async fn paired_session(
+    addr: SocketAddr,
+    token: &str,
+    sim: &RunningSimulator,
+    phone: &wa_binary::Jid,
+) -> String {
+    let created = call(
+        addr,
+        Method::POST,
+        "/api/v1/sessions",
+        Some(token),
+        None,
+        &[],
+    )
+    .await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.json);
     assert_eq!(created.json["status"], "pairing");
     let id = created.json["id"].as_str().unwrap().to_owned();
@@ -180,7 +220,13 @@ pub(crate) async fn phone_received(
 ) -> wa_sim::Received {
     tokio::time::timeout(TIMEOUT, async {
         loop {
-            if let Some(found) = sim.simulator().received(account).unwrap().into_iter().find(|r| wanted(r)) {
+            if let Some(found) = sim
+                .simulator()
+                .received(account)
+                .unwrap()
+                .into_iter()
+                .find(|r| wanted(r))
+            {
                 return found;
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
