@@ -3,9 +3,9 @@
 //! `wa fixtures verify FILE...` replays golden vectors; `wa sim` runs the local simulator
 //! (WebSocket and `/sim/` control API on one port); `wa bench send-path` measures the send path
 //! in process against its cryptographic floor; `wa record` records an engine session against
-//! the simulator into a transcript and `wa replay FILE...` replays transcripts byte for byte.
-//! The gateway (`wa serve`) comes with a later
-//! issue.
+//! the simulator into a transcript and `wa replay FILE...` replays transcripts byte for byte;
+//! `wa serve` runs the HTTP gateway (with `--sim`, against an in-process simulator) and
+//! `wa keys create` makes its API keys.
 
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -14,7 +14,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod bench;
+mod keys;
 mod replay;
+mod serve;
 mod sim;
 mod verify;
 
@@ -39,6 +41,17 @@ enum Command {
     /// until Ctrl-C.
     #[command(after_help = sim::AFTER_HELP)]
     Sim(sim::SimArgs),
+    /// Run the HTTP gateway: many WhatsApp sessions owned by organizations, behind a JSON API
+    /// (OpenAPI at /openapi.json, Prometheus metrics at /metrics).
+    ///
+    /// With --sim everything runs on this machine: sessions pair with and talk to an
+    /// in-process simulator whose /sim/ control API is served on --sim-listen.
+    Serve(serve::ServeArgs),
+    /// API keys of the gateway.
+    Keys {
+        #[command(subcommand)]
+        command: keys::KeysCommand,
+    },
     /// Benchmarks for measuring your own hardware; one line per scenario.
     Bench {
         #[command(subcommand)]
@@ -73,6 +86,20 @@ fn main() -> ExitCode {
             Ok(()) => ExitCode::SUCCESS,
             Err(error) => {
                 let _ = writeln!(std::io::stderr(), "wa sim: {error:#}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::Serve(args) => match serve::run(&args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                let _ = writeln!(std::io::stderr(), "wa serve: {error:#}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::Keys { command } => match keys::run(&command) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                let _ = writeln!(std::io::stderr(), "wa keys: {error:#}");
                 ExitCode::FAILURE
             }
         },
