@@ -62,6 +62,9 @@ pub enum Error {
     /// A JWKS could not be read or parsed.
     #[error("JWKS: {0}")]
     Jwks(String),
+    /// The webhook queue failed.
+    #[error("webhooks: {0}")]
+    Webhooks(#[from] wa_webhooks::Error),
     /// A file or socket failed.
     #[error("I/O: {0}")]
     Io(#[from] std::io::Error),
@@ -107,6 +110,7 @@ impl Error {
             | Self::Store(_)
             | Self::Session(_)
             | Self::Jwks(_)
+            | Self::Webhooks(_)
             | Self::Io(_)
             | Self::Corrupt(_)
             | Self::Closed => "internal",
@@ -127,9 +131,12 @@ impl Error {
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Disconnected | Self::Closed => StatusCode::SERVICE_UNAVAILABLE,
             Self::SendFailed(_) => StatusCode::BAD_GATEWAY,
-            Self::Db(_) | Self::Store(_) | Self::Session(_) | Self::Jwks(_) | Self::Io(_) => {
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
+            Self::Db(_)
+            | Self::Store(_)
+            | Self::Session(_)
+            | Self::Jwks(_)
+            | Self::Webhooks(_)
+            | Self::Io(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Corrupt(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

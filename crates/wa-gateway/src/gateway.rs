@@ -8,6 +8,7 @@ use axum::Router;
 use tokio::net::TcpListener;
 use wa_session::SessionConfig;
 use wa_store::StoreHandle;
+use wa_webhooks::{DeliveryWorker, WebhookStore, WorkerConfig, WorkerHandle};
 
 use crate::auth::{Authenticator, JwksSource, JwtVerifier};
 use crate::db::{self, Db};
@@ -18,6 +19,7 @@ use crate::ratelimit::RateLimiter;
 use crate::routes::{self, AppState};
 use crate::sessions::SessionManager;
 use crate::sink::{EventSink, NoopSink};
+use crate::webhook_sink::WebhookSink;
 
 /// The default limit of requests per token and minute.
 pub const DEFAULT_RATE_LIMIT: u32 = 100;
@@ -36,12 +38,15 @@ pub struct GatewayConfig {
     pub rate_limit: u32,
     /// The reaction debounce window.
     pub debounce: Duration,
-    /// Where events go (webhooks).
+    /// Where events go after the webhook queue has taken its kinds.
     pub sink: Arc<dyn EventSink>,
+    /// How webhooks are delivered: attempts and backoff, request timeout, concurrency.
+    pub webhooks: WorkerConfig,
 }
 
 impl GatewayConfig {
-    /// Defaults: no JWKS, 100 requests a minute, a 200 ms debounce, no event sink.
+    /// Defaults: no JWKS, 100 requests a minute, a 200 ms debounce, no event sink besides
+    /// the webhook queue, [`WorkerConfig::default`] for webhook delivery.
     ///
     /// ```
     /// use wa_noise::CertVerifier;
@@ -59,6 +64,7 @@ impl GatewayConfig {
             rate_limit: DEFAULT_RATE_LIMIT,
             debounce: DEFAULT_WINDOW,
             sink: Arc::new(NoopSink),
+            webhooks: WorkerConfig::default(),
         }
     }
 }
@@ -69,20 +75,29 @@ pub struct Gateway {
     manager: SessionManager,
     router: Router,
     metrics: Arc<Metrics>,
+    webhooks: WebhookStore,
+    worker: WorkerHandle,
 }
 
 impl Gateway {
-    /// Opens (creating on first start) `data_dir/wa.db`, loads the JWKS, and starts every
-    /// paired session again.
+    /// Opens (creating on first start) `data_dir/wa.db`, loads the JWKS, starts the webhook
+    /// delivery worker (one per process; it sends what a previous run left queued) and
+    /// starts every paired session again.
     ///
     /// # Errors
-    /// I/O, store and database errors; [`crate::Error::Jwks`] when the JWKS cannot be loaded.
+    /// I/O, store and database errors; [`crate::Error::Jwks`] when the JWKS cannot be loaded;
+    /// [`crate::Error::Webhooks`] when the webhook tables cannot be opened.
     pub async fn open(config: GatewayConfig) -> Result<Self> {
         std::fs::create_dir_all(&config.data_dir)?;
         let path = db::db_path(&config.data_dir);
         // The engine's store creates the file (0600) and its schema first.
         let store = StoreHandle::open(path.clone()).await?;
-        let database = Db::open(path).await?;
+        let database = Db::open(path.clone()).await?;
+        let webhooks = tokio::task::spawn_blocking(move || WebhookStore::open(path))
+            .await
+            .map_err(|_| crate::Error::Closed)??;
+        let worker = DeliveryWorker::new(webhooks.clone(), config.webhooks)?.spawn();
+        let sink: Arc<dyn EventSink> = Arc::new(WebhookSink::new(webhooks.clone(), config.sink));
         let jwt = match config.jwks {
             Some(source) => Some(Arc::new(JwtVerifier::load(source).await?)),
             None => None,
@@ -92,7 +107,7 @@ impl Gateway {
             database.clone(),
             store,
             config.session,
-            config.sink,
+            sink,
             Arc::clone(&metrics),
         );
         let started = manager.restore().await?;
@@ -103,11 +118,14 @@ impl Gateway {
             limiter: Arc::new(RateLimiter::new(config.rate_limit)),
             debouncer: Arc::new(Debouncer::new(config.debounce)),
             metrics: Arc::clone(&metrics),
+            webhooks: webhooks.clone(),
         };
         Ok(Self {
             manager,
             router: routes::router(state),
             metrics,
+            webhooks,
+            worker,
         })
     }
 
@@ -128,8 +146,15 @@ impl Gateway {
         Arc::clone(&self.metrics)
     }
 
+    /// The webhook subscriptions and delivery queue.
+    #[must_use]
+    pub const fn webhooks(&self) -> &WebhookStore {
+        &self.webhooks
+    }
+
     /// Serves HTTP/1 on `listener` until the task is dropped or `shutdown` resolves, then
-    /// stops every session.
+    /// stops every session and the webhook worker (after its requests in flight; what is
+    /// still queued is sent by the next start).
     ///
     /// # Errors
     /// I/O errors of the listener.
@@ -142,6 +167,7 @@ impl Gateway {
             .with_graceful_shutdown(shutdown)
             .await;
         self.manager.stop_all();
+        self.worker.shutdown().await;
         Ok(served?)
     }
 }

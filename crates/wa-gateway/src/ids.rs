@@ -107,19 +107,23 @@ pub enum Capability {
     Read,
     /// Create, pair and log out sessions.
     Sessions,
+    /// Create, list and delete webhook subscriptions and read their deliveries. Separate
+    /// from `sessions`: a subscription sends the organization's events to any URL.
+    Webhooks,
 }
 
 impl Capability {
     /// Every capability.
-    pub const ALL: [Self; 3] = [Self::Send, Self::Read, Self::Sessions];
+    pub const ALL: [Self; 4] = [Self::Send, Self::Read, Self::Sessions, Self::Webhooks];
 
-    /// The capability's name (`send`, `read`, `sessions`).
+    /// The capability's name (`send`, `read`, `sessions`, `webhooks`).
     #[must_use]
     pub const fn name(self) -> &'static str {
         match self {
             Self::Send => "send",
             Self::Read => "read",
             Self::Sessions => "sessions",
+            Self::Webhooks => "webhooks",
         }
     }
 
@@ -128,6 +132,7 @@ impl Capability {
             Self::Send => 1,
             Self::Read => 2,
             Self::Sessions => 4,
+            Self::Webhooks => 8,
         }
     }
 }
@@ -164,7 +169,7 @@ impl Capabilities {
                 .find(|c| c.name() == name)
                 .ok_or_else(|| {
                     Error::invalid(format!(
-                        "unknown capability {name:?} (known: send, read, sessions)"
+                        "unknown capability {name:?} (known: send, read, sessions, webhooks)"
                     ))
                 })?;
             caps.0 |= capability.bit();

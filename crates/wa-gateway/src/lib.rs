@@ -6,8 +6,12 @@
 //!   messages, reactions, idempotency results), starts every paired session again, and
 //!   serves the router.
 //! * [`SessionManager`]: pairing (`POST /api/v1/sessions` returns the first QR text),
-//!   status, logout, and one task per session turning engine events into rows and
-//!   [`GatewayEvent`]s for an [`EventSink`] (the webhooks seam; [`NoopSink`] by default).
+//!   status, logout, and one task per session turning engine events (messages, reactions,
+//!   revokes, delivery and read receipts) into rows and [`GatewayEvent`]s for an
+//!   [`EventSink`].
+//! * Webhooks ([`WebhookSink`], `/api/v1/webhooks`): `message.reaction`, `message.revoked`
+//!   and `session.status` queued in the same file by `wa-webhooks` and delivered signed by
+//!   one worker per process.
 //! * Auth ([`auth`]): `Authorization: Bearer` with an API key ([`create_api_key`]; stored
 //!   as its SHA-256) or a JWT verified against a JWKS; capabilities `send`, `read`,
 //!   `sessions`; another organization's session is `not_found`.
@@ -41,14 +45,17 @@ mod ratelimit;
 mod routes;
 mod sessions;
 mod sink;
+mod webhook_sink;
 
 pub use auth::{create_api_key, JwksSource, Principal};
 pub use error::{Error, Result};
 pub use gateway::{Gateway, GatewayConfig, DEFAULT_RATE_LIMIT};
 pub use ids::{Capabilities, Capability, OrgId, SessionId};
-pub use metrics::Metrics;
+pub use metrics::{render_webhooks as render_webhook_metrics, Metrics};
 pub use ratelimit::RateLimiter;
 pub use routes::openapi::document as openapi_document;
 pub use routes::PATHS;
 pub use sessions::{Entry, Origin, Sent, SessionManager};
 pub use sink::{EventSink, GatewayEvent, NoopSink, SinkFuture};
+pub use wa_webhooks;
+pub use webhook_sink::WebhookSink;

@@ -176,3 +176,44 @@ impl Metrics {
         out
     }
 }
+
+/// Appends the webhook queue's counters to an exposition `out`.
+///
+/// ```
+/// let mut text = String::new();
+/// wa_gateway::render_webhook_metrics(&mut text, &wa_webhooks::WebhookMetrics { delivered: 3, ..Default::default() });
+/// assert!(text.contains("wa_gateway_webhooks_delivered_total 3"));
+/// assert!(text.contains("wa_gateway_webhook_queue_depth 0"));
+/// ```
+pub fn render_webhooks(out: &mut String, webhooks: &wa_webhooks::WebhookMetrics) {
+    for (name, kind, help, value) in [
+        (
+            "wa_gateway_webhooks_delivered_total",
+            "counter",
+            "Webhook deliveries a receiver acknowledged with a 2xx.",
+            webhooks.delivered,
+        ),
+        (
+            "wa_gateway_webhook_failed_attempts_total",
+            "counter",
+            "Webhook attempts that failed (non-2xx, timeout, connection error).",
+            webhooks.failed_attempts,
+        ),
+        (
+            "wa_gateway_webhooks_dead_total",
+            "counter",
+            "Webhook deliveries given up on after their last attempt.",
+            webhooks.dead,
+        ),
+        (
+            "wa_gateway_webhook_queue_depth",
+            "gauge",
+            "Webhook deliveries waiting (including those in flight).",
+            webhooks.queue_depth,
+        ),
+    ] {
+        let _ = writeln!(out, "# HELP {name} {help}");
+        let _ = writeln!(out, "# TYPE {name} {kind}");
+        let _ = writeln!(out, "{name} {value}");
+    }
+}

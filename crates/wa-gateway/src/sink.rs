@@ -1,29 +1,28 @@
 //! The seam for webhooks: every event the gateway observes or causes, handed to an
-//! [`EventSink`] (the `wa-webhooks` crate's durable queue plugs in here; [`NoopSink`] drops
+//! [`EventSink`] (the gateway always queues the webhook kinds in `wa-webhooks`' durable queue,
+//! [`crate::WebhookSink`], then hands every event to the configured sink; [`NoopSink`] drops
 //! them). Events carry ids, JIDs and emoji, never message text.
 
 use std::future::Future;
 use std::pin::Pin;
 
-use serde::Serialize;
-
-/// An event for webhook subscribers of an organization.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "event")]
+/// An event the gateway observed or caused, for the organization that owns the session.
+///
+/// The three kinds webhook subscribers receive (`message.reaction`, `message.revoked`,
+/// `session.status`) carry `wa-webhooks`' own payload ([`wa_webhooks::Event`]), built in one
+/// place from the engine's events and the gateway's sends; the other two are for in-process
+/// sinks only.
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum GatewayEvent {
-    /// A session's status changed.
-    #[serde(rename = "session.status")]
-    SessionStatus {
+    /// A reaction, revoke or session status change: what webhooks deliver.
+    Webhook {
         /// The organization that owns the session.
         org: String,
-        /// The session.
-        session: String,
-        /// `pairing`, `connecting`, `connected`, `disconnected` or `logged_out`.
-        status: &'static str,
+        /// The payload, as webhook bodies carry it.
+        event: wa_webhooks::Event,
     },
     /// A message arrived (from a contact, or from one of our other devices).
-    #[serde(rename = "message.received")]
     MessageReceived {
         /// The organization that owns the session.
         org: String,
@@ -32,18 +31,15 @@ pub enum GatewayEvent {
         /// The chat.
         chat: String,
         /// The message id.
-        #[serde(rename = "messageId")]
         message_id: String,
         /// The author (user JID).
         sender: String,
         /// Whether one of our devices wrote it.
-        #[serde(rename = "fromMe")]
         from_me: bool,
         /// Unix seconds.
         timestamp: i64,
     },
     /// A text we sent through the API was acknowledged by the server.
-    #[serde(rename = "message.sent")]
     MessageSent {
         /// The organization that owns the session.
         org: String,
@@ -52,55 +48,8 @@ pub enum GatewayEvent {
         /// The chat.
         chat: String,
         /// The message id.
-        #[serde(rename = "messageId")]
         message_id: String,
         /// The `origin` given with the send.
-        origin: Option<String>,
-        /// Unix seconds.
-        timestamp: i64,
-    },
-    /// A reaction was added, changed or removed, by us or by a contact.
-    #[serde(rename = "message.reaction")]
-    Reaction {
-        /// The organization that owns the session.
-        org: String,
-        /// The session.
-        session: String,
-        /// The chat.
-        chat: String,
-        /// The id of the message reacted to.
-        #[serde(rename = "targetId")]
-        target_id: String,
-        /// The reacting account (user JID).
-        reactor: String,
-        /// `me` or `contact`.
-        actor: &'static str,
-        /// The emoji; `None` when removed.
-        emoji: Option<String>,
-        /// `added`, `changed` or `removed`.
-        change: &'static str,
-        /// The `origin` given with our send, for our own reactions through the API.
-        origin: Option<String>,
-        /// Unix seconds.
-        timestamp: i64,
-    },
-    /// A message was revoked ("deleted for everyone").
-    #[serde(rename = "message.revoked")]
-    Revoked {
-        /// The organization that owns the session.
-        org: String,
-        /// The session.
-        session: String,
-        /// The chat.
-        chat: String,
-        /// The id of the revoked message.
-        #[serde(rename = "targetId")]
-        target_id: String,
-        /// Who revoked it (user JID).
-        revoker: String,
-        /// `own` (the author revoked it) or `admin` (a group admin revoked another's).
-        kind: &'static str,
-        /// The `origin` given with our send, for our own revokes through the API.
         origin: Option<String>,
         /// Unix seconds.
         timestamp: i64,
@@ -112,19 +61,24 @@ impl GatewayEvent {
     ///
     /// ```
     /// use wa_gateway::GatewayEvent;
-    /// let event = GatewayEvent::SessionStatus { org: "acme".into(), session: "ses_1".into(), status: "connected" };
+    /// use wa_webhooks::{Event, SessionState, SessionStatusEvent};
+    /// let event = GatewayEvent::Webhook {
+    ///     org: "acme".into(),
+    ///     event: Event::SessionStatus(SessionStatusEvent {
+    ///         session_id: "ses_1".into(),
+    ///         status: SessionState::Connected,
+    ///         reason: None,
+    ///     }),
+    /// };
     /// assert_eq!(event.name(), "session.status");
-    /// assert_eq!(serde_json::to_value(&event)?["event"], "session.status");
-    /// # Ok::<(), serde_json::Error>(())
+    /// assert_eq!(event.org(), "acme");
     /// ```
     #[must_use]
-    pub const fn name(&self) -> &'static str {
+    pub fn name(&self) -> &'static str {
         match self {
-            Self::SessionStatus { .. } => "session.status",
+            Self::Webhook { event, .. } => event.event_type().as_str(),
             Self::MessageReceived { .. } => "message.received",
             Self::MessageSent { .. } => "message.sent",
-            Self::Reaction { .. } => "message.reaction",
-            Self::Revoked { .. } => "message.revoked",
         }
     }
 
@@ -132,11 +86,9 @@ impl GatewayEvent {
     #[must_use]
     pub fn org(&self) -> &str {
         match self {
-            Self::SessionStatus { org, .. }
+            Self::Webhook { org, .. }
             | Self::MessageReceived { org, .. }
-            | Self::MessageSent { org, .. }
-            | Self::Reaction { org, .. }
-            | Self::Revoked { org, .. } => org,
+            | Self::MessageSent { org, .. } => org,
         }
     }
 }

@@ -166,7 +166,12 @@ async fn a_session_pairs_sends_reacts_unreacts_and_revokes() {
         &[],
     )
     .await;
-    assert_eq!(message.json["status"], "sent");
+    // Bob's phone may already have sent its delivery receipt.
+    assert!(
+        ["sent", "delivered"].contains(&message.json["status"].as_str().unwrap()),
+        "{}",
+        message.json
+    );
     assert_eq!(message.json["origin"], "crm");
     assert_eq!(message.json["reactions"][0]["emoji"], "👍");
     assert_eq!(message.json["reactions"][0]["actor"], "me");

@@ -1,7 +1,7 @@
 //! Login JWTs: verified against a JWKS (a file, or an `http://` URL fetched at start and again
 //! when a token names a key id not in it, at most once a minute). RS256 and EdDSA only; `exp`
 //! is required. The claims carry the organization (`org`) and a role (`role`) that maps to
-//! capabilities: `admin` or `owner` → send, read, sessions; `member`, `operator` or `agent` →
+//! capabilities: `admin` or `owner` → send, read, sessions, webhooks; `member`, `operator` or `agent` →
 //! send, read; `viewer` or `reader` → read; any other role → none.
 
 use std::sync::RwLock;

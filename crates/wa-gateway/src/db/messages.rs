@@ -40,6 +40,29 @@ impl MessageStatus {
         }
     }
 
+    /// Whether a message in this status may move to `next`: ours go forward only (sent,
+    /// delivered, read); failed, received and deleted stay, except that anything but a
+    /// failed message can be deleted.
+    ///
+    /// ```
+    /// use wa_gateway::db::MessageStatus::*;
+    /// assert!(Sent.may_become(Delivered) && Delivered.may_become(Read) && Sent.may_become(Read));
+    /// assert!(!Read.may_become(Delivered) && !Failed.may_become(Read) && !Received.may_become(Read));
+    /// assert!(Read.may_become(Deleted) && !Failed.may_become(Deleted));
+    /// ```
+    #[must_use]
+    pub const fn may_become(self, next: Self) -> bool {
+        matches!(
+            (self, next),
+            (Self::Sent, Self::Delivered | Self::Read | Self::Failed)
+                | (Self::Delivered, Self::Read)
+                | (
+                    Self::Sent | Self::Delivered | Self::Read | Self::Received,
+                    Self::Deleted
+                )
+        )
+    }
+
     fn parse(text: &str) -> Option<Self> {
         [
             Self::Sent,
@@ -112,13 +135,21 @@ pub(crate) fn upsert(conn: &Connection, session: &SessionId, message: &NewMessag
     Ok(())
 }
 
-/// Sets the status of a known message; `false` when the gateway does not know the id.
+/// Moves a known message to `status` when [`MessageStatus::may_become`] allows it; `false`
+/// when the gateway does not know the id or the change is not allowed.
 pub(crate) fn set_status(
     conn: &Connection,
     session: &SessionId,
     wa_id: &str,
     status: MessageStatus,
 ) -> Result<bool> {
+    let Some(current) = get(conn, session, wa_id)? else {
+        return Ok(false);
+    };
+    if !current.message.status.may_become(status) {
+        return Ok(false);
+    }
+    // The database thread runs one job at a time: nothing changes the row in between.
     let changed = conn
         .prepare_cached(
             "UPDATE gw_messages SET status = ?3, updated_at = ?4 WHERE session_id = ?1 AND wa_id = ?2",

@@ -5,12 +5,13 @@ mod extract;
 mod messages;
 pub(crate) mod openapi;
 mod sessions;
+mod webhooks;
 
 use std::sync::Arc;
 
 use axum::http::header;
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::Router;
 use serde_json::Value;
 
@@ -32,6 +33,7 @@ pub(crate) struct AppState {
     pub(crate) limiter: Arc<RateLimiter>,
     pub(crate) debouncer: Arc<Debouncer<ReactionOutcome>>,
     pub(crate) metrics: Arc<Metrics>,
+    pub(crate) webhooks: wa_webhooks::WebhookStore,
 }
 
 /// Every route path the router serves, in `{param}` form (the OpenAPI document is tested
@@ -43,6 +45,9 @@ pub const PATHS: &[&str] = &[
     "/api/v1/sessions/{session}/messages",
     "/api/v1/sessions/{session}/messages/{mid}",
     "/api/v1/sessions/{session}/messages/{mid}/reaction",
+    "/api/v1/webhooks",
+    "/api/v1/webhooks/{id}",
+    "/api/v1/webhooks/{id}/deliveries",
     "/openapi.json",
     "/metrics",
 ];
@@ -78,6 +83,15 @@ pub(crate) fn router(state: AppState) -> Router {
             "/api/v1/sessions/{session}/messages/{mid}/reaction",
             post(messages::react).delete(messages::unreact),
         )
+        .route(
+            "/api/v1/webhooks",
+            post(webhooks::create).get(webhooks::list),
+        )
+        .route("/api/v1/webhooks/{id}", delete(webhooks::delete))
+        .route(
+            "/api/v1/webhooks/{id}/deliveries",
+            get(webhooks::deliveries),
+        )
         .route("/openapi.json", get(openapi_json))
         .route("/metrics", get(metrics))
         .fallback(envelope::not_found)
@@ -90,7 +104,8 @@ async fn openapi_json() -> impl IntoResponse {
 }
 
 async fn metrics(axum::extract::State(state): axum::extract::State<AppState>) -> impl IntoResponse {
-    let text = state.metrics.render(&state.manager.status_counts());
+    let mut text = state.metrics.render(&state.manager.status_counts());
+    crate::metrics::render_webhooks(&mut text, &state.webhooks.metrics());
     (
         [(
             header::CONTENT_TYPE,

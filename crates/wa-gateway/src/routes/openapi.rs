@@ -136,6 +136,28 @@ pub fn document() -> Value {
                     "responses": send_responses()
                 }
             },
+            "/api/v1/webhooks": {
+                "post": {
+                    "summary": "Subscribe a URL to the organization's events (needs `webhooks`); the answer's `secret` (whsec_...) signs every delivery and is shown only here",
+                    "requestBody": body("WebhookRequest"),
+                    "responses": {
+                        "201": { "description": "`{id, url, events, createdAt, secret}`" },
+                        "400": error_response("invalid_request: a bad `url` or unknown `events`"),
+                        "401": error_response("unauthorized"), "403": error_response("forbidden: the credentials lack `webhooks`"),
+                        "429": error_response("rate_limited")
+                    }
+                },
+                "get": { "summary": "The organization's subscriptions, without secrets (needs `webhooks`)", "responses": read_responses("`{webhooks: [{id, url, events, createdAt}]}`") }
+            },
+            "/api/v1/webhooks/{id}": {
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }],
+                "delete": { "summary": "Delete a subscription and its queued deliveries (needs `webhooks`)", "responses": read_responses("`{id, deleted: true}`") }
+            },
+            "/api/v1/webhooks/{id}/deliveries": {
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } },
+                               { "name": "limit", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 1, "maximum": 500, "default": 50 } }],
+                "get": { "summary": "A subscription's deliveries, newest first: state (pending, delivered, dead), attempts, last status and error (needs `webhooks`)", "responses": read_responses("`{deliveries: [{id, eventId, event, state, attempts, createdAt, nextAttemptAt, finishedAt, lastStatus, lastError}]}`") }
+            },
             "/openapi.json": { "get": { "summary": "This document", "security": [], "responses": { "200": { "description": "OpenAPI 3.1" } } } },
             "/metrics": { "get": { "summary": "Prometheus metrics", "security": [], "responses": { "200": { "description": "text exposition format" } } } }
         },
@@ -172,6 +194,14 @@ pub fn document() -> Value {
                     "type": "object",
                     "properties": { "chat": { "type": "string" }, "sender": { "type": "string", "description": "empty for our own message, else its author's JID" }, "emoji": { "type": "string" }, "origin": { "type": "string" } },
                     "required": ["chat", "emoji"]
+                },
+                "WebhookRequest": {
+                    "type": "object",
+                    "properties": {
+                        "url": { "type": "string", "description": "http:// or https://" },
+                        "events": { "type": "array", "minItems": 1, "items": { "enum": ["message.reaction", "message.revoked", "session.status"] } }
+                    },
+                    "required": ["url", "events"]
                 },
                 "TargetRequest": {
                     "type": "object",

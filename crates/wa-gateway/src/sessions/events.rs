@@ -5,21 +5,18 @@
 use std::sync::Arc;
 
 use tokio::sync::mpsc::UnboundedReceiver;
-use wa_session::receive::{ReactionChange, ReceiveEvent};
+use wa_session::receive::ReceiveEvent;
 use wa_session::Event;
 
-use super::record;
-use super::{Entry, Shared};
-use crate::db::{self, MessageStatus, NewMessage, SessionStatus};
+use super::payloads::{self, Known};
+use super::{chats, receipts, record};
+use super::{Entry, SessionManager, Shared};
+use crate::db::{self, MessageRecord, MessageStatus, NewMessage, SessionStatus};
 use crate::sink::GatewayEvent;
 
 /// The `session.status` event of `entry` entering `status`.
 pub(super) fn status_event(entry: &Entry, status: SessionStatus) -> GatewayEvent {
-    GatewayEvent::SessionStatus {
-        org: entry.org.to_string(),
-        session: entry.id.to_string(),
-        status: status.as_str(),
-    }
+    payloads::status(entry, status)
 }
 
 /// Records a status change (in memory, in the table, to the sink) unless it is no change,
@@ -55,7 +52,7 @@ pub(super) async fn consume(
     }
 }
 
-async fn on_event(shared: &Shared, entry: &Entry, event: Event) {
+async fn on_event(shared: &Arc<Shared>, entry: &Entry, event: Event) {
     match event {
         Event::Qr { code } => entry.state().qr = Some(code),
         Event::Paired { jid, lid, device } => {
@@ -110,6 +107,17 @@ async fn on_event(shared: &Shared, entry: &Entry, event: Event) {
             set_status(shared, entry, SessionStatus::LoggedOut).await;
         }
         Event::Incoming(incoming) => on_incoming(shared, entry, *incoming).await,
+        Event::Receipt {
+            chat,
+            message_ids,
+            kind,
+            ..
+        } => {
+            let manager = SessionManager {
+                shared: Arc::clone(shared),
+            };
+            receipts::apply(&manager, entry, &chat, &message_ids, &kind).await;
+        }
         _ => {}
     }
 }
@@ -147,6 +155,13 @@ async fn on_incoming(shared: &Shared, entry: &Entry, event: ReceiveEvent) {
         ReceiveEvent::Reaction(reaction) => {
             shared.metrics.received("reaction");
             let actor = record::actor_of(entry, &reaction.actor);
+            let target = chats::message_in_chat(
+                shared,
+                entry,
+                reaction.target.id().as_str(),
+                &reaction.chat,
+            )
+            .await;
             let row = db::ReactionRecord {
                 message_id: reaction.target.id().as_str().to_owned(),
                 chat: reaction.chat.to_string(),
@@ -156,52 +171,64 @@ async fn on_incoming(shared: &Shared, entry: &Entry, event: ReceiveEvent) {
                 origin: None,
                 timestamp: secs(reaction.timestamp.as_secs()),
             };
-            let event = GatewayEvent::Reaction {
-                org,
-                session,
-                chat: row.chat.clone(),
-                target_id: row.message_id.clone(),
-                reactor: row.reactor.clone(),
-                actor: actor.as_str(),
-                emoji: reaction.emoji,
-                change: match reaction.change {
-                    ReactionChange::Added => "added",
-                    ReactionChange::Changed => "changed",
-                    ReactionChange::Removed => "removed",
-                },
-                origin: None,
-                timestamp: row.timestamp,
-            };
-            record::reaction(shared, entry, row).await;
-            event
+            let previous = record::reaction(shared, entry, row).await;
+            let event = payloads::received_reaction(
+                entry,
+                &reaction,
+                actor == db::Actor::Me,
+                previous,
+                known(target),
+            );
+            payloads::webhook(entry, event)
         }
         ReceiveEvent::Revoke(revoke) => {
             shared.metrics.received("revoke");
-            let row = NewMessage {
-                wa_id: revoke.target.id().as_str().to_owned(),
-                chat: revoke.chat.to_string(),
-                sender: revoke.target.participant().map(ToString::to_string),
-                from_me: revoke.target.from_me(),
-                status: MessageStatus::Deleted,
-                origin: None,
-                timestamp: secs(revoke.timestamp.as_secs()),
+            let target =
+                chats::message_in_chat(shared, entry, revoke.target.id().as_str(), &revoke.chat)
+                    .await;
+            let recorded_elsewhere = target.is_none() && {
+                let (id, mid) = (entry.id.clone(), revoke.target.id().as_str().to_owned());
+                matches!(
+                    shared
+                        .db
+                        .call(move |conn| db::messages::get(conn, &id, &mid))
+                        .await,
+                    Ok(Some(_))
+                )
             };
-            let event = GatewayEvent::Revoked {
-                org,
-                session,
-                chat: row.chat.clone(),
-                target_id: row.wa_id.clone(),
-                revoker: revoke.revoker.to_string(),
-                kind: if revoke.admin { "admin" } else { "own" },
-                origin: None,
-                timestamp: row.timestamp,
-            };
-            record::message(shared, entry, row).await;
-            event
+            // A revoke naming another chat's (or another author's) message id does not touch
+            // that message.
+            let authored_as_said = target
+                .as_ref()
+                .map_or(true, |t| t.message.from_me == revoke.target.from_me());
+            if !recorded_elsewhere && authored_as_said {
+                let row = NewMessage {
+                    wa_id: revoke.target.id().as_str().to_owned(),
+                    chat: revoke.chat.to_string(),
+                    sender: revoke.target.participant().map(ToString::to_string),
+                    from_me: revoke.target.from_me(),
+                    status: MessageStatus::Deleted,
+                    origin: None,
+                    timestamp: secs(revoke.timestamp.as_secs()),
+                };
+                record::message(shared, entry, row).await;
+            }
+            payloads::webhook(
+                entry,
+                payloads::received_revoke(entry, &revoke, known(target)),
+            )
         }
         _ => return,
     };
     shared.emit(gateway_event).await;
+}
+
+/// The chat and origin a known target message gives its events.
+fn known(target: Option<MessageRecord>) -> Known {
+    target.map_or_else(Known::default, |record| Known {
+        chat: Some(record.message.chat),
+        origin: record.message.origin,
+    })
 }
 
 fn secs(value: u64) -> i64 {

@@ -3,7 +3,10 @@
 //! gateway starts (`Session::start`), logs them out, and runs one task per session that turns
 //! its events into rows and webhook events ([`events`]).
 
+mod chats;
 mod events;
+mod payloads;
+mod receipts;
 mod record;
 mod send;
 
@@ -37,6 +40,7 @@ pub(crate) struct Shared {
     pub(crate) sink: Arc<dyn EventSink>,
     pub(crate) metrics: Arc<Metrics>,
     sessions: Mutex<HashMap<SessionId, Arc<Entry>>>,
+    early_receipts: receipts::EarlyReceipts,
 }
 
 /// One session as the manager holds it.
@@ -142,6 +146,7 @@ impl SessionManager {
                 sink,
                 metrics,
                 sessions: Mutex::default(),
+                early_receipts: receipts::EarlyReceipts::default(),
             }),
         }
     }

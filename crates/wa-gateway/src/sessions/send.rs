@@ -8,7 +8,7 @@ use wa_session::send::{SendResult, TargetRef};
 use wa_session::SendOptions;
 use wa_store::IdempotencyKey;
 
-use super::{record, Entry, SessionManager};
+use super::{payloads, receipts, record, Entry, SessionManager};
 use crate::db::{self, Actor, MessageStatus, NewMessage, ReactionRecord};
 use crate::error::{Error, Result};
 use crate::sink::GatewayEvent;
@@ -109,6 +109,7 @@ impl SessionManager {
             timestamp: secs(sent.timestamp),
         };
         record::message(shared, entry, row).await;
+        receipts::settle(self, entry, &sent.wa_message_id).await;
         shared
             .emit(GatewayEvent::MessageSent {
                 org: entry.org.to_string(),
@@ -156,26 +157,20 @@ impl SessionManager {
             origin: origin.get(),
             timestamp: secs(sent.timestamp),
         };
-        let before = record::reaction(shared, entry, row).await;
-        let change = match (before, emoji.is_empty()) {
-            (_, true) => "removed",
-            (Some(_), false) => "changed",
-            (None, false) => "added",
-        };
-        shared
-            .emit(GatewayEvent::Reaction {
-                org: entry.org.to_string(),
-                session: entry.id.to_string(),
-                chat: chat.to_string(),
-                target_id: target.id().as_str().to_owned(),
-                reactor,
-                actor: Actor::Me.as_str(),
-                emoji: (!emoji.is_empty()).then(|| emoji.to_owned()),
-                change,
+        let previous = record::reaction(shared, entry, row).await;
+        let event = payloads::sent_reaction(
+            entry,
+            payloads::SentReaction {
+                chat,
+                target,
+                actor: reactor,
+                emoji,
+                previous,
+                timestamp: sent.timestamp,
                 origin: origin.get(),
-                timestamp: secs(sent.timestamp),
-            })
-            .await;
+            },
+        );
+        shared.emit(payloads::webhook(entry, event)).await;
         Ok(sent)
     }
 
@@ -226,23 +221,21 @@ impl SessionManager {
             timestamp: secs(sent.timestamp),
         };
         record::message(shared, entry, row).await;
-        shared
-            .emit(GatewayEvent::Revoked {
-                org: entry.org.to_string(),
-                session: entry.id.to_string(),
-                chat: chat.to_string(),
-                target_id: target.id().as_str().to_owned(),
-                revoker: record::own_user(entry),
-                kind: if target.from_me() { "own" } else { "admin" },
-                origin: origin.get(),
-                timestamp: secs(sent.timestamp),
-            })
-            .await;
+        let event = payloads::sent_revoke(
+            entry,
+            chat,
+            target,
+            record::own_user(entry),
+            sent.timestamp,
+            origin.get(),
+        );
+        shared.emit(payloads::webhook(entry, event)).await;
         Ok(sent)
     }
 
-    /// Sets the status of a message the gateway knows (delivery and read receipts, once the
-    /// engine reports them); `false` when it knows no such message.
+    /// Moves a message the gateway knows to `status` (delivery and read receipts, a failed
+    /// send, a revoke), never backwards ([`MessageStatus::may_become`]); `false` when it
+    /// knows no such message or the change is not allowed.
     ///
     /// # Errors
     /// Database errors.

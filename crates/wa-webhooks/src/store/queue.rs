@@ -23,7 +23,12 @@ pub enum DeliveryState {
 }
 
 impl DeliveryState {
-    fn as_str(self) -> &'static str {
+    /// The state's name: `pending`, `delivered` or `dead`.
+    ///
+    /// ```
+    /// assert_eq!(wa_webhooks::DeliveryState::Dead.as_str(), "dead");
+    /// ```
+    pub fn as_str(self) -> &'static str {
         match self {
             DeliveryState::Pending => "pending",
             DeliveryState::Delivered => "delivered",
@@ -257,6 +262,49 @@ impl WebhookStore {
         ))?;
         let rows = stmt.query_map(
             params![org.as_str(), state.map(DeliveryState::as_str), limit],
+            read_record,
+        )?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (mut rec, state) = row?;
+            rec.state = DeliveryState::parse(&state)?;
+            out.push(rec);
+        }
+        Ok(out)
+    }
+
+    /// The deliveries of `org`'s subscription `subscription`, newest first, at most `limit`
+    /// (empty for another organization's subscription).
+    ///
+    /// ```
+    /// # fn main() -> Result<(), wa_webhooks::Error> {
+    /// use wa_webhooks::*;
+    /// let store = WebhookStore::open_in_memory()?;
+    /// let org = OrgId::new("acme");
+    /// let sub = store.create_subscription(&org, "http://127.0.0.1:9/", &EventType::ALL)?;
+    /// store.enqueue(&org, &Event::SessionStatus(SessionStatusEvent {
+    ///     session_id: "s1".into(), status: SessionState::Connected, reason: None,
+    /// }))?;
+    /// let id = &sub.subscription.id;
+    /// assert_eq!(store.subscription_deliveries(&org, id, 10)?.len(), 1);
+    /// assert!(store.subscription_deliveries(&OrgId::new("other"), id, 10)?.is_empty());
+    /// # Ok(()) }
+    /// ```
+    pub fn subscription_deliveries(
+        &self,
+        org: &OrgId,
+        subscription: &SubscriptionId,
+        limit: u32,
+    ) -> Result<Vec<DeliveryRecord>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {RECORD_COLUMNS} FROM webhook_deliveries d
+             JOIN webhook_subscriptions s ON s.id = d.subscription_id
+             WHERE s.org = ?1 AND s.id = ?2
+             ORDER BY d.seq DESC LIMIT ?3"
+        ))?;
+        let rows = stmt.query_map(
+            params![org.as_str(), subscription.as_str(), limit],
             read_record,
         )?;
         let mut out = Vec::new();
