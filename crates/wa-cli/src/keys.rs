@@ -20,7 +20,8 @@ pub(crate) enum KeysCommand {
         #[arg(long, value_name = "ORG")]
         org: String,
         /// What the key may do, comma-separated: send (texts, reactions, revokes), read
-        /// (status, messages), sessions (create, QR, log out).
+        /// (status, messages), sessions (create, QR, log out), webhooks (subscriptions and
+        /// their deliveries).
         #[arg(long, value_name = "LIST", default_value = "send,read,sessions")]
         capabilities: String,
     },

@@ -44,7 +44,7 @@ pub(crate) struct ServeArgs {
     )]
     sim_listen: String,
     /// Login JWTs: a JWKS file path or an http:// URL. JWTs must be RS256 or EdDSA, carry
-    /// `exp`, `org` (the organization) and `role` (admin/owner: send, read, sessions;
+    /// `exp`, `org` (the organization) and `role` (admin/owner: send, read, sessions, webhooks;
     /// member/operator/agent: send, read; viewer/reader: read). Without it only API keys
     /// (`wa keys create`) are accepted.
     #[arg(long, value_name = "FILE|URL", env = "WA_JWKS")]
@@ -56,6 +56,39 @@ pub(crate) struct ServeArgs {
     /// one wins).
     #[arg(long, value_name = "MS", env = "WA_DEBOUNCE_MS", default_value_t = 200)]
     debounce_ms: u64,
+    /// Webhook attempts per delivery (the first included) before it is marked dead.
+    #[arg(
+        long,
+        value_name = "N",
+        env = "WA_WEBHOOK_ATTEMPTS",
+        default_value_t = 10
+    )]
+    webhook_attempts: u32,
+    /// The wait after a delivery's first failed attempt, in seconds; each later wait doubles
+    /// (up to --webhook-max-delay), half of it random.
+    #[arg(
+        long,
+        value_name = "SECS",
+        env = "WA_WEBHOOK_BASE_DELAY",
+        default_value_t = 10
+    )]
+    webhook_base_delay: u64,
+    /// The longest wait between two attempts of a delivery, in seconds.
+    #[arg(
+        long,
+        value_name = "SECS",
+        env = "WA_WEBHOOK_MAX_DELAY",
+        default_value_t = 1800
+    )]
+    webhook_max_delay: u64,
+    /// How long a receiver has to answer one webhook request, in seconds.
+    #[arg(
+        long,
+        value_name = "SECS",
+        env = "WA_WEBHOOK_TIMEOUT",
+        default_value_t = 10
+    )]
+    webhook_timeout: u64,
 }
 
 /// Runs the gateway until Ctrl-C or SIGTERM.
@@ -100,6 +133,12 @@ async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
     config.jwks = args.jwks.as_deref().map(JwksSource::parse);
     config.rate_limit = args.rate_limit;
     config.debounce = Duration::from_millis(args.debounce_ms);
+    config.webhooks.retry = wa_gateway::wa_webhooks::RetryPolicy {
+        max_attempts: args.webhook_attempts.max(1),
+        base_delay: Duration::from_secs(args.webhook_base_delay),
+        max_delay: Duration::from_secs(args.webhook_max_delay),
+    };
+    config.webhooks.request_timeout = Duration::from_secs(args.webhook_timeout.max(1));
     let gateway = Gateway::open(config)
         .await
         .with_context(|| format!("cannot open the gateway in {}", args.data.display()))?;
