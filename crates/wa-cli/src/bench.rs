@@ -12,6 +12,8 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use wa_benches::send_path::{Floor, Scenario, SendPath};
 
+mod send_loop;
+
 /// Seed of the scenario set-up (identities, sessions): fixed, so runs are comparable.
 const SEED: u64 = 0x5eed;
 
@@ -22,6 +24,11 @@ pub(crate) enum BenchCommand {
     /// established sessions, beside the raw cryptography of the same work (`ratio = ours /
     /// floor`). In-process: no network, no disk.
     SendPath(SendPathArgs),
+    /// End to end: one engine session (SQLite store on disk) sending reactions through the
+    /// actor to a contact of an in-process simulator, waiting for acks; throughput and
+    /// latency (call to result) at several offered rates. The simulator, and the simulated
+    /// phones' decryption, run in this process on the same cores.
+    SendLoop(SendPathArgs),
 }
 
 /// Options of `wa bench send-path`.
@@ -62,6 +69,7 @@ impl Plan {
 pub(crate) fn run(command: &BenchCommand) -> anyhow::Result<()> {
     match command {
         BenchCommand::SendPath(args) => send_path(Plan::new(args.quick)),
+        BenchCommand::SendLoop(args) => send_loop::run(args.quick),
     }
 }
 
