@@ -105,10 +105,9 @@ impl Loopback {
                 pre_keys: Vec::new(),
             },
         )?;
-        let mut adv = AdvSignedDeviceIdentity::decode(
-            self.sim.device_identity(&info.jid)?.as_slice(),
-        )
-        .map_err(|_| LoopError::Setup("device identity does not decode"))?;
+        let mut adv =
+            AdvSignedDeviceIdentity::decode(self.sim.device_identity(&info.jid)?.as_slice())
+                .map_err(|_| LoopError::Setup("device identity does not decode"))?;
         let to_sign = [
             &[6u8, 1][..],
             adv.details(),
@@ -144,7 +143,8 @@ impl Loopback {
         device: DeviceId,
         seed: u64,
     ) -> Result<(Session, UnboundedReceiver<Event>), LoopError> {
-        let (session, mut events) = Session::start(self.config(seed), store.clone(), device).await?;
+        let (session, mut events) =
+            Session::start(self.config(seed), store.clone(), device).await?;
         wait_connected(&mut events).await?;
         Ok((session, events))
     }
@@ -192,10 +192,8 @@ impl ScratchDir {
     /// [`LoopError::Io`] if it cannot be created.
     pub fn new(label: &str) -> Result<Self, LoopError> {
         let random = rand_core::RngCore::next_u64(&mut OsRng);
-        let path = std::env::temp_dir().join(format!(
-            "wa-{label}-{}-{random:016x}",
-            std::process::id()
-        ));
+        let path =
+            std::env::temp_dir().join(format!("wa-{label}-{}-{random:016x}", std::process::id()));
         std::fs::create_dir_all(&path)?;
         Ok(Self { path })
     }

@@ -135,7 +135,9 @@ pub(super) async fn run(
         }
     };
     if tokio::time::timeout(DRAIN_TIMEOUT, collect).await.is_err() {
-        return Err(LoopError::Setup("calls still unanswered a minute after the run"));
+        return Err(LoopError::Setup(
+            "calls still unanswered a minute after the run",
+        ));
     }
     let elapsed = start.elapsed();
     if matches!(load, Load::InFlight(_)) {
