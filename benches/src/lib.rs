@@ -6,8 +6,10 @@
 //!   the same work, for `benches/send_path.rs` and `wa bench send-path`.
 //! * [`send_loop`]: one engine session with its store on disk sending reactions to the
 //!   in-process simulator and waiting for acks, at offered rates (`wa bench send-loop`);
-//! * [`loopback`]: the simulator-and-paired-session set-up the end-to-end benches share.
+//! * [`loopback`]: the simulator-and-paired-session set-up the end-to-end benches share;
+//! * [`engine_loop`]: the engine side of the crash test (a send loop on a store file).
 
+pub mod engine_loop;
 pub mod loopback;
 pub mod send_loop;
 pub mod send_path;

@@ -12,6 +12,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod bench;
+mod engine_loop;
 mod sim;
 mod verify;
 
@@ -41,6 +42,9 @@ enum Command {
         #[command(subcommand)]
         command: bench::BenchCommand,
     },
+    /// The crash test's engine process (not for users).
+    #[command(hide = true)]
+    EngineLoop(engine_loop::EngineLoopArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -64,6 +68,13 @@ fn main() -> ExitCode {
             Ok(()) => ExitCode::SUCCESS,
             Err(error) => {
                 let _ = writeln!(std::io::stderr(), "wa sim: {error:#}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::EngineLoop(args) => match engine_loop::run(&args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                let _ = writeln!(std::io::stderr(), "wa engine-loop: {error:#}");
                 ExitCode::FAILURE
             }
         },
