@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use wa_benches::send_path::{Floor, Scenario, SendPath};
 
+mod idle_memory;
 mod send_loop;
 
 /// Seed of the scenario set-up (identities, sessions): fixed, so runs are comparable.
@@ -29,6 +30,13 @@ pub(crate) enum BenchCommand {
     /// latency (call to result) at several offered rates. The simulator, and the simulated
     /// phones' decryption, run in this process on the same cores.
     SendLoop(SendPathArgs),
+    /// Idle memory: many sessions logged in to a simulator and idle, in one process; its
+    /// resident memory growth per session. The simulator runs in a second process (this
+    /// one); the sessions in a child `wa`.
+    IdleMemory(idle_memory::IdleMemoryArgs),
+    /// The engine's process of `idle-memory` (not for users).
+    #[command(hide = true)]
+    IdleSessions(idle_memory::IdleSessionsArgs),
 }
 
 /// Options of `wa bench send-path`.
@@ -70,6 +78,8 @@ pub(crate) fn run(command: &BenchCommand) -> anyhow::Result<()> {
     match command {
         BenchCommand::SendPath(args) => send_path(Plan::new(args.quick)),
         BenchCommand::SendLoop(args) => send_loop::run(args.quick),
+        BenchCommand::IdleMemory(args) => idle_memory::run(args),
+        BenchCommand::IdleSessions(args) => idle_memory::run_sessions(args),
     }
 }
 
