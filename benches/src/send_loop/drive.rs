@@ -53,7 +53,7 @@ impl LoadReport {
         Duration::from_micros(u64::from(us))
     }
 
-    fn from_outcomes(started: u64, elapsed: Duration, outcomes: Vec<Outcome>) -> Self {
+    fn from_outcomes(started: u64, elapsed: Duration, outcomes: &[Outcome]) -> Self {
         let mut latencies_us: Vec<u32> = outcomes
             .iter()
             .filter_map(|o| o.acked.then_some(o.micros))
@@ -104,7 +104,8 @@ pub(super) async fn run(
             loop {
                 tick.tick().await;
                 let elapsed = start.elapsed().min(duration);
-                let due = (elapsed.as_secs_f64() * f64::from(rate)) as u64;
+                let due = u64::try_from(elapsed.as_micros() * u128::from(rate) / 1_000_000)
+                    .unwrap_or(u64::MAX);
                 while started < due {
                     tokio::spawn(call(tx.clone()));
                     started += 1;
@@ -143,7 +144,7 @@ pub(super) async fn run(
     if matches!(load, Load::InFlight(_)) {
         started = outcomes.len() as u64;
     }
-    Ok(LoadReport::from_outcomes(started, elapsed, outcomes))
+    Ok(LoadReport::from_outcomes(started, elapsed, &outcomes))
 }
 
 #[cfg(test)]
@@ -162,7 +163,7 @@ mod tests {
                 micros: 1,
             }])
             .collect();
-        let report = LoadReport::from_outcomes(101, Duration::from_secs(2), outcomes);
+        let report = LoadReport::from_outcomes(101, Duration::from_secs(2), &outcomes);
         assert_eq!(report.acked, 100);
         assert_eq!(report.failed, 1);
         assert_eq!(report.percentile(50), Duration::from_micros(50));

@@ -148,14 +148,11 @@ async fn run_round(
             }
         })
         .await;
-    let outcomes = match outcomes {
-        Ok(outcomes) => outcomes,
-        Err(_) => {
-            for (_, _, done) in waiters {
-                let _ = done.send(Err(Error::Store(wa_store::Error::Closed)));
-            }
-            return;
+    let Ok(outcomes) = outcomes else {
+        for (_, _, done) in waiters {
+            let _ = done.send(Err(Error::Store(wa_store::Error::Closed)));
         }
+        return;
     };
     let mut batch = Vec::with_capacity(outcomes.len());
     let mut answers = Vec::with_capacity(outcomes.len());
