@@ -1,9 +1,10 @@
 //! The crash test (issue 5): an engine process (`wa engine-loop`) sends reactions in a loop
 //! to a contact of a simulator running in this test, is killed with SIGKILL mid-loop, and is
-//! restarted on the same store file. Afterwards every outbox entry is acked; the contact's
-//! phone (and our own phone, for the DeviceSentMessage copy) decrypted exactly the messages
-//! the outbox holds, each id once: a message key used twice would make the phone refuse the
-//! second message as a duplicate, and it would be missing.
+//! restarted on the same store file, where it resends what was pending and sends more.
+//! Afterwards every outbox entry is acked; the contact's phone (and our own phone, for the
+//! DeviceSentMessage copy) decrypted exactly the messages the outbox holds, each id once: a
+//! message key used twice would make the phone refuse the second message as a duplicate, and
+//! it would be missing.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -17,6 +18,9 @@ use wa_store::{OutboxMessageId, OutboxState, StoreHandle};
 
 /// Acked sends the first run reports before it is killed.
 const ACKED_BEFORE_KILL: usize = 150;
+
+/// New sends of the restarted run.
+const SENT_AFTER_RESTART: u64 = 50;
 
 fn engine(lo: &Loopback, store: &std::path::Path, device: i64, to: &str, count: u64) -> Child {
     Command::new(env!("CARGO_BIN_EXE_wa"))
@@ -92,13 +96,14 @@ async fn killed_mid_loop_and_restarted_loses_nothing_and_reuses_no_key() {
             .0
     };
 
-    // Second run on the same store: resends what is pending, sends nothing new.
-    let mut child = engine(&lo, &path, device.get(), &to, 0);
-    let (status, settled) = tokio::time::timeout(
+    // Second run on the same store: resends what is pending, then sends more (on ratchets
+    // that must continue from the last committed state, not reuse a message key).
+    let mut child = engine(&lo, &path, device.get(), &to, SENT_AFTER_RESTART);
+    let (acked_after, status, settled) = tokio::time::timeout(
         Duration::from_secs(120),
         tokio::task::spawn_blocking(move || {
-            let (_, settled) = read_acked(&mut child, usize::MAX);
-            (child.wait().unwrap(), settled)
+            let (acked, settled) = read_acked(&mut child, usize::MAX);
+            (acked, child.wait().unwrap(), settled)
         }),
     )
     .await
@@ -106,6 +111,7 @@ async fn killed_mid_loop_and_restarted_loses_nothing_and_reuses_no_key() {
     .unwrap();
     assert!(status.success(), "restarted engine failed: {status}");
     assert!(settled);
+    assert_eq!(acked_after.len() as u64, SENT_AFTER_RESTART);
 
     // Every send that was started (has an outbox entry) is acked.
     let store = StoreHandle::open(&path).await.unwrap();
@@ -115,8 +121,8 @@ async fn killed_mid_loop_and_restarted_loses_nothing_and_reuses_no_key() {
         .unwrap()
         .unwrap();
     assert_eq!(pending, 0);
-    // At least what was acked before the kill, plus what was pending then.
-    assert!(settled_entries >= ACKED_BEFORE_KILL as u64 + pending_after_kill);
+    // At least what was acked before the kill, what was pending then, and the new sends.
+    assert!(settled_entries >= ACKED_BEFORE_KILL as u64 + pending_after_kill + SENT_AFTER_RESTART);
 
     for phone in [&contact.jid, &me.jid] {
         let received: Vec<_> = lo
@@ -149,7 +155,7 @@ async fn killed_mid_loop_and_restarted_loses_nothing_and_reuses_no_key() {
                 entry.state
             );
         }
-        for id in &acked_before {
+        for id in acked_before.iter().chain(&acked_after) {
             assert!(ids.contains(id), "{id} was acked but never decrypted");
         }
     }
