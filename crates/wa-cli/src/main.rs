@@ -2,8 +2,10 @@
 //!
 //! `wa fixtures verify FILE...` replays golden vectors; `wa sim` runs the local simulator
 //! (WebSocket and `/sim/` control API on one port); `wa bench send-path` measures the send path
-//! in process against its cryptographic floor. The gateway (`wa serve`) comes with a later
-//! issue.
+//! in process against its cryptographic floor; `wa record` records an engine session against
+//! the simulator into a transcript and `wa replay FILE...` replays transcripts byte for byte;
+//! `wa serve` runs the HTTP gateway (with `--sim`, against an in-process simulator) and
+//! `wa keys create` makes its API keys.
 
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -13,6 +15,9 @@ use clap::{Parser, Subcommand};
 
 mod bench;
 mod engine_loop;
+mod keys;
+mod replay;
+mod serve;
 mod sim;
 mod verify;
 
@@ -37,6 +42,17 @@ enum Command {
     /// until Ctrl-C.
     #[command(after_help = sim::AFTER_HELP)]
     Sim(sim::SimArgs),
+    /// Run the HTTP gateway: many WhatsApp sessions owned by organizations, behind a JSON API
+    /// (OpenAPI at /openapi.json, Prometheus metrics at /metrics).
+    ///
+    /// With --sim everything runs on this machine: sessions pair with and talk to an
+    /// in-process simulator whose /sim/ control API is served on --sim-listen.
+    Serve(serve::ServeArgs),
+    /// API keys of the gateway.
+    Keys {
+        #[command(subcommand)]
+        command: keys::KeysCommand,
+    },
     /// Benchmarks for measuring your own hardware; one line per scenario.
     Bench {
         #[command(subcommand)]
@@ -45,6 +61,12 @@ enum Command {
     /// The crash test's engine process (not for users).
     #[command(hide = true)]
     EngineLoop(engine_loop::EngineLoopArgs),
+    /// Record an engine session against an in-process simulator into a transcript (every
+    /// frame both ways, seed, clock, starting store).
+    Record(replay::RecordArgs),
+    /// Replay transcripts: a fresh engine must write every recorded frame byte for byte.
+    /// Prints one line per file and `N passed, M failed`; exits 0 only if all passed.
+    Replay(replay::ReplayArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -71,6 +93,20 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Command::Serve(args) => match serve::run(&args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                let _ = writeln!(std::io::stderr(), "wa serve: {error:#}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::Keys { command } => match keys::run(&command) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                let _ = writeln!(std::io::stderr(), "wa keys: {error:#}");
+                ExitCode::FAILURE
+            }
+        },
         Command::EngineLoop(args) => match engine_loop::run(&args) {
             Ok(()) => ExitCode::SUCCESS,
             Err(error) => {
@@ -85,5 +121,16 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Command::Record(args) => match replay::record(&args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                let _ = writeln!(std::io::stderr(), "wa record: {error:#}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::Replay(args) => replay::replay(&args).unwrap_or_else(|error| {
+            let _ = writeln!(std::io::stderr(), "wa replay: {error:#}");
+            ExitCode::FAILURE
+        }),
     }
 }

@@ -144,7 +144,7 @@ fn is_loopback(addr: SocketAddr) -> bool {
 }
 
 /// Resolves on Ctrl-C, or on SIGTERM where there is one.
-async fn shutdown_signal() -> anyhow::Result<()> {
+pub(crate) async fn shutdown_signal() -> anyhow::Result<()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};

@@ -45,7 +45,8 @@ async fn two_engines_text_react_change_remove_and_revoke() {
         panic!("expected a message");
     };
     assert_eq!(message.id, sent.message_id);
-    assert_eq!(message.chat, alice.jid);
+    // Sent by phone number, addressed (as WhatsApp does) to Bob's LID: the chat is Alice's LID.
+    assert_eq!(message.chat, alice.lid);
     assert_eq!(message.text.as_deref(), Some("hello bob"));
 
     // Bob reacts, changes his mind, removes it: Alice sees Added, Changed, Removed.
@@ -58,7 +59,7 @@ async fn two_engines_text_react_change_remove_and_revoke() {
         let ReceiveEvent::Reaction(reaction) = incoming(&mut a.events).await else {
             panic!("expected a reaction");
         };
-        assert_eq!(reaction.chat, bob.jid);
+        assert_eq!(reaction.chat, bob.lid);
         assert_eq!(reaction.target.id(), &sent.message_id);
         assert!(
             reaction.target.from_me(),
@@ -85,7 +86,7 @@ async fn two_engines_text_react_change_remove_and_revoke() {
     };
     assert_eq!(revoke.target.id(), &sent.message_id);
     assert!(!revoke.admin);
-    assert_eq!(revoke.revoker.to_non_ad(), alice.jid);
+    assert_eq!(revoke.revoker.to_non_ad(), alice.lid);
 
     // Each account's phone saw all five: what the other side sent, and its own companion's
     // messages as device-sent copies.

@@ -80,10 +80,12 @@ async fn one_to_one_text_react_change_unreact_revoke() {
     let sent = s.session.send_text(&bob, "hello bob").await.unwrap();
     assert!(sent.server_timestamp > 0);
     assert!(!sent.replayed);
+    // Named by phone number, sent as WhatsApp does to Bob's LID (learned by usync), from our
+    // LID, encrypted under the LID addresses.
     let at_bob = received(&s.sim, &bob, &sent.message_id).await;
     assert_eq!(
         (at_bob.from.clone(), at_bob.chat.clone()),
-        (alice.clone(), alice.clone())
+        (s.alice.lid.clone(), s.alice.lid.clone())
     );
     assert_eq!(
         at_bob.kind,
@@ -92,22 +94,31 @@ async fn one_to_one_text_react_change_unreact_revoke() {
         }
     );
     let own_copy = received(&s.sim, &alice, &sent.message_id).await;
-    assert_eq!(own_copy.chat, bob, "our phone got the device-sent copy");
+    assert_eq!(
+        own_copy.chat, s.bob.lid,
+        "our phone got the device-sent copy"
+    );
 
+    // Bob's phone writes by phone number; our reaction goes to his LID but its key names the
+    // chat the target was in.
     let theirs = s.sim.send_text(&bob, &alice, "hi alice").unwrap();
     let target = TargetRef::theirs(MessageId::parse(&theirs).unwrap(), None);
     for emoji in ["👍", "❤️"] {
         let sent = s.session.react(&bob, &target, emoji).await.unwrap();
-        assert_eq!(
-            received(&s.sim, &bob, &sent.message_id).await.kind,
-            reaction(&theirs, emoji)
-        );
+        let at_bob = received(&s.sim, &bob, &sent.message_id).await;
+        assert_eq!(at_bob.kind, reaction(&theirs, emoji));
+        assert_eq!(at_bob.from, s.alice.lid);
+        assert_eq!(at_bob.target_chat.as_ref(), Some(&bob));
         let copy = received(&s.sim, &alice, &sent.message_id).await;
         assert_eq!(
             (copy.chat, copy.kind),
-            (bob.clone(), reaction(&theirs, emoji))
+            (s.bob.lid.clone(), reaction(&theirs, emoji))
         );
     }
+    // Reacting in the LID chat names the LID chat.
+    let by_lid = s.session.react(&s.bob.lid, &target, "🎉").await.unwrap();
+    let at_bob = received(&s.sim, &bob, &by_lid.message_id).await;
+    assert_eq!(at_bob.target_chat.as_ref(), Some(&s.bob.lid));
     let removed = s.session.unreact(&bob, &target).await.unwrap();
     assert_eq!(
         received(&s.sim, &bob, &removed.message_id).await.kind,

@@ -40,7 +40,12 @@ pub(crate) async fn serve(shared: Arc<Shared>, stream: TcpStream) {
 }
 
 async fn run(shared: &Shared, stream: TcpStream) -> Result<(), ConnectionError> {
-    let accept = wa_transport::accept(stream, shared.server_static.clone(), &shared.cert_chain);
+    let accept = wa_transport::accept_seeded(
+        stream,
+        shared.server_static.clone(),
+        &shared.cert_chain,
+        shared.next_handshake_seed(),
+    );
     let conn = tokio::time::timeout(HANDSHAKE_TIMEOUT, accept)
         .await
         .map_err(|_| ConnectionError::HandshakeTimeout)??;

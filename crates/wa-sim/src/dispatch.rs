@@ -21,10 +21,22 @@ impl State {
         now: u64,
     ) -> Routed {
         let routed = match stanza.tag() {
-            "iq" => Routed {
-                reply: handle_iq(stanza, device, &mut self.registry, &self.groups),
-                ..Routed::default()
-            },
+            "iq" => {
+                if stanza.attr_str("xmlns") == Some("usync") {
+                    self.watch_device_lists(device, stanza);
+                }
+                Routed {
+                    reply: handle_iq(stanza, device, &mut self.registry, &self.groups),
+                    ..Routed::default()
+                }
+            }
+            "message"
+                if stanza
+                    .attr_jid("to")
+                    .is_some_and(|to| crate::newsletters::is_newsletter(&to)) =>
+            {
+                self.newsletter_message(device, stanza, now)
+            }
             "message" => routing::message::route(
                 &self.registry,
                 &self.groups,

@@ -219,6 +219,25 @@ impl Groups {
     }
 }
 
+impl Groups {
+    /// Removes a member (PN or LID JID) and returns its account.
+    pub(crate) fn remove_participant(&mut self, group: &Jid, participant: &Jid) -> Result<Account> {
+        if *group.server() != Server::Group {
+            return Err(Error::UnknownGroup);
+        }
+        let info = self
+            .groups
+            .get_mut(group.user())
+            .ok_or(Error::UnknownGroup)?;
+        let index = info
+            .participants
+            .iter()
+            .position(|member| is_account(&member.account, participant))
+            .ok_or(Error::NotInGroup)?;
+        Ok(info.participants.remove(index).account)
+    }
+}
+
 /// Whether `user` (a PN or LID JID, any device part ignored) names `account`.
 fn is_account(account: &Account, user: &Jid) -> bool {
     match user.server() {

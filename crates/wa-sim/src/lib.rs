@@ -75,16 +75,19 @@ mod clock;
 mod connection;
 #[cfg(feature = "test-util")]
 mod device_keys;
+mod device_notify;
 mod dispatch;
 mod error;
 mod faults;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
+mod group_notify;
 mod groups;
 mod http;
 mod hub;
 mod iq;
 mod login_payload;
+mod newsletters;
 mod pairing;
 mod phone;
 mod phones;
@@ -100,6 +103,7 @@ pub use error::{Error, QrError, QrField, RegistrationError, Result};
 pub use faults::{Fault, StreamErrorKind};
 pub use groups::{participant_hash, AddressingMode, GroupInfo, GroupParticipant, ParticipantRole};
 pub use login_payload::login_payload;
+pub use newsletters::NewsletterReaction;
 pub use phone::{Behaviour, Outgoing, ReceiptKind, Received, ReceivedKind, SeenReceipt, TargetKey};
 pub use registry::{Account, DeviceInfo, DeviceRegistration, PreKeyPublic, SignedPreKeyPublic};
 pub use server::RunningSimulator;

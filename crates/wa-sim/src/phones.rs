@@ -150,7 +150,7 @@ impl State {
         self.route_stanza(device, stanza, now)
     }
 
-    fn phone_mut(&mut self, account: &Jid) -> Result<(DeviceRef, &mut Phone)> {
+    pub(crate) fn phone_mut(&mut self, account: &Jid) -> Result<(DeviceRef, &mut Phone)> {
         let phone_number = self.registry.account(account)?.jid.user().to_owned();
         let phone = self
             .phones
@@ -233,6 +233,41 @@ impl Simulator {
         let mut state = self.shared.lock();
         let (_, phone) = state.phone_mut(account)?;
         Ok(phone.receipts().to_vec())
+    }
+
+    /// The simulated phone of `reader` marks messages as read: it sends `<receipt id to
+    /// type="read">` (more ids in `<list><item id/>`), which goes back to the device that sent
+    /// them. `chat` is where the messages are (the author's account, or a group), `author`
+    /// who wrote them (for a group: `participant`).
+    ///
+    /// # Errors
+    /// [`Error::UnknownAccount`]; [`Error::Refused`] with `"400"` for an empty `ids`.
+    pub fn mark_read(&self, reader: &Jid, chat: &Jid, author: &Jid, ids: &[&str]) -> Result<()> {
+        let now = self.shared.clock.now();
+        let mut state = self.shared.lock();
+        let (device, _) = state.phone_mut(reader)?;
+        let (first, rest) = ids
+            .split_first()
+            .ok_or_else(|| Error::Refused("400".to_owned()))?;
+        let mut receipt = Node::new("receipt").with_attr("id", (*first).to_owned());
+        receipt = if chat.is_group() {
+            receipt
+                .with_attr("to", chat.to_non_ad())
+                .with_attr("participant", author.to_non_ad())
+        } else {
+            receipt.with_attr("to", author.to_non_ad())
+        };
+        receipt = receipt.with_attr("type", "read");
+        if !rest.is_empty() {
+            let items = rest
+                .iter()
+                .map(|id| Node::new("item").with_attr("id", (*id).to_owned()))
+                .collect();
+            receipt = receipt.with_children(vec![Node::new("list").with_children(items)]);
+        }
+        let routed = state.route_from(&device, &receipt, now);
+        state.dispatch(routed.deliveries, now);
+        Ok(())
     }
 
     /// Makes the next `count` messages the phone of `account` receives fail to decrypt: it

@@ -5,20 +5,24 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use rand_chacha::ChaCha20Rng;
-use rand_core::SeedableRng as _;
+use rand_core::{RngCore as _, SeedableRng as _};
 use wa_binary::Jid;
 use wa_noise::{CertChainBuilder, KeyPair, PrivateKey, PublicKey};
 
 use crate::clock::{Clock, ManualClock, SystemClock};
+use crate::device_notify::{DeviceChange, DeviceWatchers};
 use crate::error::Result;
 use crate::faults::Faults;
 use crate::groups::{AddressingMode, GroupInfo, Groups, NewGroup};
 use crate::hub::Hub;
+use crate::newsletters::Newsletters;
 use crate::pairing::Pairings;
 use crate::phones::Phones;
 use crate::registry::{Account, DeviceInfo, DeviceRegistration, Registry};
 use crate::routing::Ledger;
 
+/// Mixed into the seed for the generator of handshake ephemerals.
+const HANDSHAKE_SALT: u64 = 0x6e6f_6973_6531;
 /// How long before "now" the certificates become valid (tolerates client clock skew).
 const CERT_VALID_BEFORE_SECS: u64 = 24 * 60 * 60;
 /// How long after "now" the certificates stay valid.
@@ -36,6 +40,10 @@ pub(crate) struct Shared {
     pub(crate) server_static: KeyPair,
     pub(crate) cert_chain: Vec<u8>,
     pub(crate) clock: Arc<dyn Clock>,
+    /// Seeds of the Noise ephemeral keys, one per accepted connection, so that a recorded
+    /// session against the simulator is reproducible (apart from the state's generator, so
+    /// that connections do not shift the accounts' or groups' numbers).
+    handshake_seeds: Mutex<ChaCha20Rng>,
     state: Mutex<State>,
 }
 
@@ -48,6 +56,8 @@ pub(crate) struct State {
     pub(crate) faults: Faults,
     pub(crate) pairing: Pairings,
     pub(crate) phones: Phones,
+    pub(crate) watchers: DeviceWatchers,
+    pub(crate) newsletters: Newsletters,
 }
 
 impl Simulator {
@@ -86,6 +96,7 @@ impl Simulator {
                 server_static,
                 cert_chain,
                 clock,
+                handshake_seeds: Mutex::new(ChaCha20Rng::seed_from_u64(seed ^ HANDSHAKE_SALT)),
                 state: Mutex::new(State {
                     rng,
                     registry: Registry::default(),
@@ -95,6 +106,8 @@ impl Simulator {
                     faults: Faults::default(),
                     phones: Phones::default(),
                     pairing: Pairings::default(),
+                    watchers: DeviceWatchers::default(),
+                    newsletters: Newsletters::default(),
                 }),
             }),
         }
@@ -136,17 +149,28 @@ impl Simulator {
         registration: DeviceRegistration,
     ) -> Result<DeviceInfo> {
         let now = self.shared.clock.now();
-        crate::pairing::register_signed_device(&mut self.shared.lock(), account, registration, now)
+        let mut state = self.shared.lock();
+        let info = crate::pairing::register_signed_device(&mut state, account, registration, now)?;
+        let owner = state.registry.account(account)?;
+        state.notify_device_change(&owner, info.jid.device(), DeviceChange::Added, now);
+        Ok(info)
     }
 
     /// Removes a device (PN or LID device JID): its next login fails with reason 401.
     /// Connections it already has stay open (the stream error for them is a later step).
+    /// Devices that asked for the account's device list get a `devices` notification (as
+    /// they do when [`register_device`](Self::register_device) adds one).
     ///
     /// # Errors
     /// [`Error::UnknownAccount`](crate::Error::UnknownAccount),
     /// [`Error::UnknownDevice`](crate::Error::UnknownDevice).
     pub fn remove_device(&self, device: &Jid) -> Result<()> {
-        self.shared.lock().registry.remove_device(device)
+        let now = self.shared.clock.now();
+        let mut state = self.shared.lock();
+        state.registry.remove_device(device)?;
+        let owner = state.registry.account(device)?;
+        state.notify_device_change(&owner, device.device(), DeviceChange::Removed, now);
+        Ok(())
     }
 
     /// What the server holds for a device (PN or LID device JID).
@@ -235,6 +259,16 @@ impl Shared {
     /// if a holder panicked (every mutation validates first), so poisoning is ignored.
     pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The ephemeral seed for the next accepted connection's handshake.
+    pub(crate) fn next_handshake_seed(&self) -> [u8; 32] {
+        let mut seed = [0; 32];
+        self.handshake_seeds
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .fill_bytes(&mut seed);
+        seed
     }
 }
 

@@ -1,7 +1,6 @@
 //! The client side: dial, Noise initiator, certificate check.
 
 use prost::Message as _;
-use rand_core::OsRng;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
 use tokio_tungstenite::tungstenite::http::{header::ORIGIN, HeaderValue};
@@ -14,6 +13,7 @@ use wa_proto::wa6::ClientPayload;
 
 use crate::io::{self, NodeReceiver, NodeSender};
 use crate::link::NodeLink;
+use crate::tap::{self, ConnectOptions, Direction, EphemeralRng};
 use crate::Result;
 
 /// The `Origin` header WhatsApp's WebSocket endpoint expects (as WhatsApp Web sends it).
@@ -44,7 +44,22 @@ pub async fn connect(
     payload: &ClientPayload,
     now: u64,
 ) -> Result<ClientConnection> {
-    io::dictionary_for(header)?;
+    let options = ConnectOptions::new(header, *verifier, now);
+    connect_with(url, client_static, payload, &options).await
+}
+
+/// As [`connect`], with [`ConnectOptions`]: a seeded ephemeral key and a
+/// [`FrameTap`](crate::FrameTap) for recording and replaying sessions.
+///
+/// # Errors
+/// As [`connect`].
+pub async fn connect_with(
+    url: &str,
+    client_static: KeyPair,
+    payload: &ClientPayload,
+    options: &ConnectOptions,
+) -> Result<ClientConnection> {
+    io::dictionary_for(options.header)?;
     let mut request = url.into_client_request()?;
     request
         .headers_mut()
@@ -52,7 +67,7 @@ pub async fn connect(
     let (ws, _response) =
         tokio_tungstenite::connect_async_with_config(request, Some(io::websocket_config()), true)
             .await?;
-    client_handshake(ws, client_static, header, verifier, payload, now).await
+    client_handshake_with(ws, client_static, payload, options).await
 }
 
 /// Runs the client side of the Noise handshake on an already open WebSocket (e.g. one over a
@@ -64,7 +79,7 @@ pub async fn connect(
 /// [`Error::Protocol`](crate::Error::Protocol) for a text message or an unknown dictionary,
 /// [`Error::WebSocket`](crate::Error::WebSocket) for a broken socket.
 pub async fn client_handshake<S>(
-    mut ws: WebSocketStream<S>,
+    ws: WebSocketStream<S>,
     client_static: KeyPair,
     header: IntroHeader,
     verifier: &CertVerifier,
@@ -74,24 +89,62 @@ pub async fn client_handshake<S>(
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
+    let options = ConnectOptions::new(header, *verifier, now);
+    client_handshake_with(ws, client_static, payload, &options).await
+}
+
+/// As [`client_handshake`], with [`ConnectOptions`].
+///
+/// # Errors
+/// As [`client_handshake`].
+pub async fn client_handshake_with<S>(
+    mut ws: WebSocketStream<S>,
+    client_static: KeyPair,
+    payload: &ClientPayload,
+    options: &ConnectOptions,
+) -> Result<ClientConnection>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let header = options.header;
+    let tap = options.tap.clone();
     let dictionary = io::dictionary_for(header)?;
     // One encoder for both client messages: the intro header goes before the first only.
     let mut encoder = FrameEncoder::new(header);
+    if let Some(tap) = &tap {
+        tap.connection_started();
+    }
+    let mut ephemeral = EphemeralRng::new(options.ephemeral_seed);
     let (handshake, hello) =
-        ClientHandshake::new(client_static, header, &mut OsRng).write_client_hello();
+        ClientHandshake::new(client_static, header, &mut ephemeral).write_client_hello();
     let mut message = Vec::new();
     encoder.encode(&hello, &mut message)?;
+    if let Some(tap) = &tap {
+        // The tap sees frames: the intro header before the first one is left out.
+        let intro = message.len().saturating_sub(hello.len() + 3);
+        tap.frame(
+            Direction::Sent,
+            message.get(intro..).unwrap_or_default(),
+            None,
+        );
+    }
     io::send_binary(&mut ws, message).await?;
 
     let mut frames = FrameDecoder::new();
     let server_hello = io::read_handshake_frame(&mut ws, &mut frames).await?;
-    let handshake = handshake.read_server_hello(&server_hello, verifier, now)?;
+    if let Some(tap) = &tap {
+        tap::report_payload(tap.as_ref(), Direction::Received, &server_hello, None);
+    }
+    let handshake = handshake.read_server_hello(&server_hello, &options.verifier, options.now)?;
     let server_static = *handshake.server_static();
     let certificate = *handshake.certificate();
 
     let (transport, finish) = handshake.write_client_finish(&payload.encode_to_vec())?;
     let mut message = Vec::new();
     encoder.encode(&finish, &mut message)?;
+    if let Some(tap) = &tap {
+        tap.frame(Direction::Sent, &message, None);
+    }
     io::send_binary(&mut ws, message).await?;
 
     let handshake_hash = *transport.handshake_hash();
@@ -99,7 +152,7 @@ where
         dict_version = header.dict_version(),
         "noise handshake complete (client)"
     );
-    let (sender, receiver) = io::split(ws, transport, frames, dictionary);
+    let (sender, receiver) = io::split(ws, transport, frames, dictionary, tap);
     Ok(ClientConnection {
         link: NodeLink::new(sender, receiver, handshake_hash),
         server_static,

@@ -14,6 +14,7 @@ use wa_noise::{
     MAX_FRAME_LENGTH, TAG_LENGTH,
 };
 
+use crate::tap::{self, Direction, SharedTap};
 use crate::{Error, ProtocolError, Result};
 
 /// The type-erased write half of a WebSocket, so that both roles share one `NodeSender` type
@@ -81,6 +82,7 @@ pub(crate) fn split<S>(
     transport: Transport,
     frames: FrameDecoder,
     dictionary: Dictionary,
+    tap: SharedTap,
 ) -> (NodeSender, NodeReceiver)
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
@@ -93,6 +95,7 @@ where
         dictionary,
         plaintext: Vec::new(),
         ends: Vec::new(),
+        tap: tap.clone(),
     };
     let receiver = NodeReceiver {
         stream: Box::pin(stream),
@@ -100,6 +103,7 @@ where
         transport: recv,
         dictionary,
         limits: DecodeLimits::DEFAULT,
+        tap,
     };
     (sender, receiver)
 }
@@ -118,6 +122,8 @@ pub struct NodeSender {
     plaintext: Vec<u8>,
     /// End offset in `plaintext` of each node of the current call.
     ends: Vec<usize>,
+    /// Sees each frame as it is encrypted.
+    tap: SharedTap,
 }
 
 impl NodeSender {
@@ -173,9 +179,14 @@ impl NodeSender {
         let overhead = nodes.len() * (wa_noise::frame::FRAME_LENGTH_PREFIX + TAG_LENGTH);
         let mut message = Vec::with_capacity(self.plaintext.len() + overhead);
         let mut start = 0;
-        for &end in &self.ends {
+        for (&end, node) in self.ends.iter().zip(nodes) {
             let node_bytes = self.plaintext.get(start..end).unwrap_or_default();
+            let frame_start = message.len();
             self.transport.encrypt_frame(node_bytes, &mut message)?;
+            if let Some(tap) = &self.tap {
+                let frame = message.get(frame_start..).unwrap_or_default();
+                tap.frame(Direction::Sent, frame, Some(node));
+            }
             start = end;
         }
         Ok(message)
@@ -226,6 +237,8 @@ pub struct NodeReceiver {
     transport: TransportReceiver,
     dictionary: Dictionary,
     limits: DecodeLimits,
+    /// Sees each frame once it is decrypted and decoded.
+    tap: SharedTap,
 }
 
 impl NodeReceiver {
@@ -269,9 +282,14 @@ impl NodeReceiver {
         let Some(frame) = self.frames.next_frame()? else {
             return Ok(None);
         };
+        // The tap wants the ciphertext, which decryption overwrites.
+        let ciphertext = self.tap.as_ref().map(|_| frame.to_vec());
         let plaintext = self.transport.decrypt_in_place(frame)?;
-        let node = decode_frame_with(plaintext, self.dictionary, &self.limits)?;
-        Ok(Some(node.into_owned()))
+        let node = decode_frame_with(plaintext, self.dictionary, &self.limits)?.into_owned();
+        if let (Some(tap), Some(ciphertext)) = (&self.tap, ciphertext) {
+            tap::report_payload(tap.as_ref(), Direction::Received, &ciphertext, Some(&node));
+        }
+        Ok(Some(node))
     }
 
     /// End of stream: clean at a frame boundary, an error inside a frame.

@@ -70,11 +70,14 @@ mod error;
 mod io;
 mod link;
 mod server;
+mod tap;
 
 pub use client::{
-    client_handshake, connect, ClientConnection, WHATSAPP_WEB_ORIGIN, WHATSAPP_WEB_URL,
+    client_handshake, client_handshake_with, connect, connect_with, ClientConnection,
+    WHATSAPP_WEB_ORIGIN, WHATSAPP_WEB_URL,
 };
 pub use error::{Error, ProtocolError, Result};
 pub use io::{NodeReceiver, NodeSender};
 pub use link::NodeLink;
-pub use server::{accept, server_handshake, ServerConnection};
+pub use server::{accept, accept_seeded, server_handshake, ServerConnection};
+pub use tap::{ConnectOptions, Direction, FrameTap};

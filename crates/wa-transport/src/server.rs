@@ -1,7 +1,6 @@
 //! The server side (simulator, tests): WebSocket accept, intro header, Noise responder.
 
 use prost::Message as _;
-use rand_core::OsRng;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite;
@@ -11,6 +10,7 @@ use wa_proto::wa6::ClientPayload;
 
 use crate::io::{self, NodeReceiver, NodeSender};
 use crate::link::NodeLink;
+use crate::tap::EphemeralRng;
 use crate::{Error, Result};
 
 /// Accepts a WebSocket on `stream` and runs the Noise handshake as the responder: reads the
@@ -35,7 +35,27 @@ pub async fn accept(
         .map_err(|error| Error::WebSocket(Box::new(tungstenite::Error::Io(error))))?;
     let ws =
         tokio_tungstenite::accept_async_with_config(stream, Some(io::websocket_config())).await?;
-    server_handshake(ws, server_static, cert_chain).await
+    handshake(ws, server_static, cert_chain, None).await
+}
+
+/// As [`accept`], with the Noise ephemeral key derived from `ephemeral_seed` instead of the OS
+/// generator: for a test server whose handshakes must be reproducible (the simulator, when
+/// recording sessions). Never use a seed twice on a real server.
+///
+/// # Errors
+/// As [`accept`].
+pub async fn accept_seeded(
+    stream: TcpStream,
+    server_static: KeyPair,
+    cert_chain: &[u8],
+    ephemeral_seed: [u8; 32],
+) -> Result<ServerConnection> {
+    stream
+        .set_nodelay(true)
+        .map_err(|error| Error::WebSocket(Box::new(tungstenite::Error::Io(error))))?;
+    let ws =
+        tokio_tungstenite::accept_async_with_config(stream, Some(io::websocket_config())).await?;
+    handshake(ws, server_static, cert_chain, Some(ephemeral_seed)).await
 }
 
 /// Runs the server side of the Noise handshake on an already accepted WebSocket.
@@ -46,9 +66,21 @@ pub async fn accept(
 /// [`Error::ClientPayload`] for a payload that is not a `ClientPayload`,
 /// [`Error::Closed`] if the client closes first, [`Error::WebSocket`] for a broken socket.
 pub async fn server_handshake<S>(
+    ws: WebSocketStream<S>,
+    server_static: KeyPair,
+    cert_chain: &[u8],
+) -> Result<ServerConnection>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    handshake(ws, server_static, cert_chain, None).await
+}
+
+async fn handshake<S>(
     mut ws: WebSocketStream<S>,
     server_static: KeyPair,
     cert_chain: &[u8],
+    ephemeral_seed: Option<[u8; 32]>,
 ) -> Result<ServerConnection>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
@@ -62,8 +94,12 @@ where
     let dictionary = io::dictionary_for(header)?;
     let routing_info = frames.routing_info().map(<[u8]>::to_vec);
 
-    let handshake =
-        ServerHandshake::new(server_static, header, &mut OsRng).read_client_hello(&client_hello)?;
+    let handshake = ServerHandshake::new(
+        server_static,
+        header,
+        &mut EphemeralRng::new(ephemeral_seed),
+    )
+    .read_client_hello(&client_hello)?;
     let (handshake, server_hello) = handshake.write_server_hello(cert_chain)?;
     let mut message = Vec::new();
     FrameEncoder::without_intro().encode(&server_hello, &mut message)?;
@@ -79,7 +115,7 @@ where
         routed = routing_info.is_some(),
         "noise handshake complete (server)"
     );
-    let (sender, receiver) = io::split(ws, outcome.transport, frames, dictionary);
+    let (sender, receiver) = io::split(ws, outcome.transport, frames, dictionary, None);
     Ok(ServerConnection {
         link: NodeLink::new(sender, receiver, handshake_hash),
         header,

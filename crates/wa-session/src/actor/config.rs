@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use wa_noise::{CertVerifier, IntroHeader};
+use wa_transport::FrameTap;
 
 use crate::pairing::ClientConfig;
 
@@ -46,8 +47,11 @@ pub struct SessionConfig {
     pub client: ClientConfig,
     /// The clock for every timestamp the session writes.
     pub clock: Arc<dyn Clock>,
-    /// Seed of the session's random generator; `None` draws one from the OS.
+    /// Seed of the session's random generator, the Noise ephemeral keys included; `None`
+    /// draws one from the OS. Only for tests and replays.
     pub seed: Option<u64>,
+    /// Sees every frame of every connection (recording and replaying sessions).
+    pub tap: Option<Arc<dyn FrameTap>>,
     /// How long an IQ may wait for its answer.
     pub iq_timeout: Duration,
     /// Interval between keepalive pings.
@@ -83,6 +87,7 @@ impl SessionConfig {
             client: ClientConfig::default(),
             clock: Arc::new(SystemClock),
             seed: None,
+            tap: None,
             iq_timeout: Duration::from_secs(30),
             keepalive: Duration::from_secs(20),
             prekey_low_water: 10,
@@ -93,5 +98,22 @@ impl SessionConfig {
             qr_next_timeout: Duration::from_secs(20),
             outbox_retention: Duration::from_secs(7 * 24 * 3600),
         }
+    }
+
+    /// The options of one connection: with a seed, the ephemeral key comes from `ephemeral`
+    /// (a generator derived from the seed), otherwise from the OS.
+    pub(super) fn connect_options(
+        &self,
+        ephemeral: &mut impl rand_core::RngCore,
+    ) -> wa_transport::ConnectOptions {
+        let mut options =
+            wa_transport::ConnectOptions::new(self.header, self.verifier, self.clock.now());
+        if self.seed.is_some() {
+            let mut seed = [0; 32];
+            ephemeral.fill_bytes(&mut seed);
+            options = options.with_ephemeral_seed(seed);
+        }
+        options.tap.clone_from(&self.tap);
+        options
     }
 }

@@ -4,7 +4,8 @@ use wa_binary::Jid;
 use wa_store::DeviceId;
 
 use super::pair::QrCode;
-use crate::receive::ReceiveEvent;
+use crate::content::{MessageId, UnixMillis};
+use crate::receive::{ReceiptKind, ReceiveEvent};
 
 /// An event from a running session, in the order it happened.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +35,22 @@ pub enum Event {
     Replaced,
     /// A message, reaction or revoke arrived and was decrypted.
     Incoming(Box<ReceiveEvent>),
+    /// A peer (or one of our other devices) reports progress of messages we sent: delivered,
+    /// read, played, ... Retry receipts are not reported: the session answers them by
+    /// re-encrypting the message for the device that asked.
+    Receipt {
+        /// The chat the messages are in, in our view (group, other user, or the chat our own
+        /// device's receipt names).
+        chat: Jid,
+        /// The messages the receipt covers (at least one).
+        message_ids: Vec<MessageId>,
+        /// The device that sent the receipt.
+        from: Jid,
+        /// How far the messages got.
+        kind: ReceiptKind,
+        /// The server's timestamp.
+        time: UnixMillis,
+    },
     /// The device was removed from the account (`<failure reason="401">` or `device_removed`):
     /// the session stopped; the credentials are no longer valid.
     LoggedOut,

@@ -10,12 +10,13 @@ use rand_core::SeedableRng as _;
 use wa_binary::Node;
 use wa_store::{DeviceId, StoreHandle};
 
-use super::Clock;
+use super::{Clock, Event};
 use crate::content::UnixMillis;
 use crate::error::Result;
 use crate::fanout::OwnIdentity;
 use crate::pairing::PairedDevice;
 use crate::receive::{self, ReceiveIdentity, ReceiveState, Received};
+use crate::send::lid_mappings_in;
 
 /// What the receive path needs across messages.
 #[derive(Debug)]
@@ -53,6 +54,25 @@ impl Inbox {
         })
     }
 
+    /// The [`Event::Receipt`] for a `<receipt>` the server forwards (none for retry receipts
+    /// and malformed ones).
+    pub(super) fn receipt(&self, node: &Node<'_>) -> Option<Event> {
+        let now = UnixMillis::new(self.clock.now().saturating_mul(1000));
+        match receive::read_receipt(node, self.me.own(), now) {
+            Ok(receipt) => receipt.map(|r| Event::Receipt {
+                chat: r.chat,
+                message_ids: r.message_ids,
+                from: r.from,
+                kind: r.kind,
+                time: r.time,
+            }),
+            Err(error) => {
+                tracing::debug!(%error, "receipt not reported");
+                None
+            }
+        }
+    }
+
     /// Decrypts one `<message>` and returns its events and replies (the store has committed
     /// what decrypting changed when this returns).
     pub(super) async fn message(&self, node: Node<'static>, seed: u64) -> Result<Received> {
@@ -62,6 +82,12 @@ impl Inbox {
         let now = UnixMillis::new(self.clock.now().saturating_mul(1000));
         self.store
             .call(move |store| {
+                // What the stanza says about LIDs is kept even if it does not decrypt.
+                if let Err(error) =
+                    super::lids::store_mappings(store, device, &lid_mappings_in(&node))
+                {
+                    tracing::debug!(%error, "LID mappings not kept");
+                }
                 let mut device_store = store.device_store(device)?;
                 let mut state = state.lock().unwrap_or_else(PoisonError::into_inner);
                 let mut rng = ChaCha20Rng::seed_from_u64(seed);

@@ -198,14 +198,9 @@ async fn pair(
     let mut rng = ChaCha20Rng::seed_from_u64(seed);
     let creds = Credentials::generate(config.clock.now(), &mut rng);
     let payload = config.client.registration_payload(&creds);
-    let connect = wa_transport::connect(
-        &config.url,
-        creds.noise_key.clone(),
-        config.header,
-        &config.verifier,
-        &payload,
-        config.clock.now(),
-    );
+    let options = config.connect_options(&mut rng);
+    let connect =
+        wa_transport::connect_with(&config.url, creds.noise_key.clone(), &payload, &options);
     let conn = match tokio::time::timeout(config.iq_timeout, connect).await {
         Ok(Ok(conn)) => conn,
         Ok(Err(error)) => return Err(format!("connect failed: {error}")),

@@ -14,8 +14,11 @@ use super::acks::PendingAcks;
 use super::inbox::Inbox;
 use super::iq::PendingIqs;
 use super::send_state::SendState;
-use super::{prekeys, retry, Command, Event, Session, SessionConfig};
+use super::{notify, prekeys, retry, Command, Event, Session, SessionConfig};
 use crate::pairing::PairedDevice;
+
+/// Mixed into the configured seed for the Noise ephemeral keys.
+const EPHEMERAL_SALT: u64 = 0x0e9e_3e4a;
 
 /// How a connection ended, and so what the session does next.
 #[derive(Debug)]
@@ -57,9 +60,11 @@ pub(super) async fn run(
             return;
         }
     };
+    // Apart from `rng`, so that the other numbers a seeded session draws stay as they were.
+    let mut ephemeral = ChaCha20Rng::seed_from_u64(config.seed.unwrap_or(0) ^ EPHEMERAL_SALT);
     let mut failures: u32 = 0;
     loop {
-        let ending = match connect(&config, &paired).await {
+        let ending = match connect(&config, &paired, &mut ephemeral).await {
             Ok(conn) => {
                 let context = Context {
                     config: &config,
@@ -132,19 +137,15 @@ struct Context<'a> {
 async fn connect(
     config: &SessionConfig,
     paired: &PairedDevice,
+    ephemeral: &mut ChaCha20Rng,
 ) -> Result<ClientConnection, String> {
     let payload = config
         .client
         .login_payload(&paired.jid)
         .map_err(|error| error.to_string())?;
-    let connect = wa_transport::connect(
-        &config.url,
-        paired.noise_key.clone(),
-        config.header,
-        &config.verifier,
-        &payload,
-        config.clock.now(),
-    );
+    let options = config.connect_options(ephemeral);
+    let connect =
+        wa_transport::connect_with(&config.url, paired.noise_key.clone(), &payload, &options);
     match tokio::time::timeout(config.iq_timeout, connect).await {
         Ok(Ok(conn)) => Ok(conn),
         Ok(Err(error)) => Err(format!("connect failed: {error}")),
@@ -256,7 +257,15 @@ async fn serve(
                             return ending;
                         }
                     } else if node.tag() == "receipt" {
+                        if let Some(event) = context.inbox.receipt(&node) {
+                            let _ = context.events.send(event);
+                        }
                         let replies = retry::answer_receipt(context.send, node, rng.next_u64()).await;
+                        if let Err(error) = sender.send_many(&replies).await {
+                            return lost(&format!("send failed: {error}"), true);
+                        }
+                    } else if node.tag() == "notification" {
+                        let replies = notify::answer_notification(context.send, &node).await;
                         if let Err(error) = sender.send_many(&replies).await {
                             return lost(&format!("send failed: {error}"), true);
                         }

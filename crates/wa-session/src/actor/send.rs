@@ -281,7 +281,13 @@ impl Session {
                 return Err(Error::NotGroupAdmin);
             }
         }
+        // The content keeps the chat as the caller named it (a reaction's key names the chat
+        // its target was in); the stanza may go to the contact's LID instead.
         let message = build(&content, chat, info.as_ref(), now)?;
+        let to = match &info {
+            Some(_) => chat.clone(),
+            None => self.direct_address(chat).await?.to,
+        };
         let key = match &options.idempotency_key {
             Some(key) => key.clone(),
             None => IdempotencyKey::new(id.as_str())?,
@@ -289,16 +295,16 @@ impl Session {
         let entry = NewOutboxEntry {
             key,
             message_id: OutboxMessageId::new(id.as_str())?,
-            chat: chat.to_string(),
+            chat: to.to_string(),
             message: Zeroizing::new(message.encode_to_vec()),
             created_at: state.clock.now(),
         };
         let queued = match &info {
             Some(_) => {
                 let stanza = self
-                    .encrypt_message(chat, info.as_ref(), &message, id.clone(), Some(entry))
+                    .encrypt_message(&to, info.as_ref(), &message, id.clone(), Some(entry))
                     .await?;
-                let queued = self.queue(chat.clone(), stanza, id);
+                let queued = self.queue(to, stanza, id);
                 drop(order);
                 queued?
             }
@@ -306,22 +312,23 @@ impl Session {
                 // Queued for the next round under the order lock; encrypted, committed and
                 // written with the sends queued beside it.
                 let job = self
-                    .direct_job(chat, message, id.clone(), Some(entry))
+                    .direct_job(&to, message, id.clone(), Some(entry))
                     .await?;
                 let flight = self.send.in_flight(id.as_str());
                 let (ticket, outcome) = self.queue_direct(job);
                 drop(order);
                 self.round(ticket).await;
                 let (stanza, written) = outcome.await.map_err(|_| Error::Disconnected)??;
-                Queued::new(chat.clone(), stanza, id, written, flight)
+                Queued::new(to, stanza, id, written, flight)
             }
         };
         self.settle(queued, false).await
     }
 
-    /// What encrypting `message` for a user chat needs: the devices (cached or usync) and
-    /// bundles for those without a session (fetched after the sends queued before have
-    /// committed, since they may be setting those sessions up).
+    /// What encrypting `message` for a user chat needs: its address (as
+    /// [`Self::direct_address`] says), the devices (cached or usync) and bundles for those
+    /// without a session (fetched after the sends queued before have committed, since they
+    /// may be setting those sessions up).
     async fn direct_job(
         &self,
         chat: &Jid,
@@ -330,6 +337,8 @@ impl Session {
         outbox: Option<NewOutboxEntry>,
     ) -> Result<DirectJob> {
         let state: &SendState = &self.send;
+        let address = self.direct_address(chat).await?;
+        let chat = &address.to;
         let form = Addressing::of(chat).ok_or_else(|| Error::NotADevice(chat.clone()))?;
         let mine = state.own.user(form)?.clone();
         let devices = self.devices_of(&[chat.clone(), mine]).await?;
@@ -340,6 +349,7 @@ impl Session {
         Ok(DirectJob {
             own: state.own.clone(),
             chat: chat.clone(),
+            peer_pn: address.peer_pn,
             devices,
             message,
             id,
@@ -349,8 +359,9 @@ impl Session {
         })
     }
 
-    /// Encrypts `message` for a user chat or (with its metadata) a group; `outbox`, when
-    /// given, is recorded in the same store transaction.
+    /// Encrypts `message` for a user chat (addressed as [`Self::direct_address`] says) or
+    /// (with its metadata) a group; `outbox`, when given, is recorded in the same store
+    /// transaction.
     pub(super) async fn encrypt_message(
         &self,
         chat: &Jid,
@@ -366,7 +377,16 @@ impl Session {
                 self.encrypt_for_group(chat, info, message, id, outbox)
                     .await
             }
-            None => self.encrypt_for_user(chat, message, id, outbox).await,
+            None => {
+                let address = self.direct_address(chat).await?;
+                let stanza = self
+                    .encrypt_for_user(&address.to, message, id, outbox)
+                    .await?;
+                Ok(match address.peer_pn {
+                    Some(pn) => stanza.with_attr("peer_recipient_pn", pn),
+                    None => stanza,
+                })
+            }
         }
     }
 
@@ -478,6 +498,7 @@ impl Session {
             other => other?,
         };
         let info = GroupInfo::parse(&reply)?;
+        self.learn_lids(info.lid_mappings()).await?;
         self.send.cache_group(group.clone(), info.clone());
         Ok(info)
     }
@@ -543,8 +564,12 @@ impl Session {
         let group_id = GroupId::new(&group.to_string())?;
 
         // Who holds our current sender key; the others get it pairwise and need sessions.
+        // When a holder is no longer among the member devices (a member removed, a device
+        // unlinked), the key is dropped: a new one (new chain, distributed to every device)
+        // keeps whoever left from reading what follows.
         let holders = {
             let (own, group, group_id) = (own.clone(), group.clone(), group_id.clone());
+            let current: HashSet<Jid> = devices.iter().cloned().collect();
             state
                 .store
                 .call(move |store| -> Result<HashSet<Jid>> {
@@ -552,11 +577,17 @@ impl Session {
                     if store.sender_key(device, &name)?.is_none() {
                         return Ok(HashSet::new());
                     }
-                    Ok(store
+                    let holders: HashSet<Jid> = store
                         .sender_key_devices(device, &group_id)?
                         .iter()
                         .filter_map(address_jid)
-                        .collect())
+                        .collect();
+                    if holders.iter().any(|holder| !current.contains(holder)) {
+                        store.remove_sender_key(device, &name)?;
+                        store.clear_sender_key_devices(device, &group_id)?;
+                        return Ok(HashSet::new());
+                    }
+                    Ok(holders)
                 })
                 .await??
         };

@@ -49,6 +49,8 @@ impl std::fmt::Debug for RoundJob {
 pub(super) struct DirectJob {
     pub(super) own: OwnIdentity,
     pub(super) chat: Jid,
+    /// The contact's phone number when `chat` is their LID (`peer_recipient_pn`).
+    pub(super) peer_pn: Option<Jid>,
     pub(super) devices: Vec<Jid>,
     pub(super) message: Message,
     pub(super) id: MessageId,
@@ -79,7 +81,11 @@ impl DirectJob {
                 &self.bundles,
                 &mut rng,
             )?;
-            Ok((sent.stanza, sent.skipped))
+            let stanza = match &self.peer_pn {
+                Some(pn) => sent.stanza.with_attr("peer_recipient_pn", pn.clone()),
+                None => sent.stanza,
+            };
+            Ok((stanza, sent.skipped))
         });
         RoundJob {
             encrypt,

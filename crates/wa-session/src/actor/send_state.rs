@@ -12,6 +12,7 @@ use wa_binary::Jid;
 use wa_store::{DeviceId, StoreHandle};
 
 use super::group_commit::GroupCommit;
+use super::lids::LidCache;
 use super::outbox::Mark;
 use super::send_round::RoundJob;
 use super::Clock;
@@ -29,6 +30,8 @@ pub(super) struct SendState {
     pub(super) clock: Arc<dyn Clock>,
     rng: Mutex<ChaCha20Rng>,
     cache: Mutex<Cache>,
+    /// The LID <-> phone-number map in memory (the store keeps it).
+    pub(super) lids: Mutex<LidCache>,
     /// Held from building a stanza until it is queued for the socket (never across the ack
     /// wait): ratchet steps and frames leave in call order. Shared so that the resend of
     /// pending outbox entries at start can hold it from a task.
@@ -103,6 +106,7 @@ impl SendState {
             clock,
             rng: Mutex::new(ChaCha20Rng::seed_from_u64(seed)),
             cache: Mutex::new(Cache::default()),
+            lids: Mutex::new(LidCache::default()),
             order: Arc::new(tokio::sync::Mutex::new(())),
             in_flight: Mutex::new(HashSet::new()),
             settled: tokio::sync::Notify::new(),

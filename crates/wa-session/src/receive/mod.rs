@@ -10,8 +10,13 @@
 //! retry on, none after the fourth); a message handled before is acknowledged again without a
 //! second event. Nothing here reads a clock or a socket: `now` and the RNG are passed in.
 //!
+//! [`read_receipt`] reads the `<receipt>`s peers send for our messages (delivered, read,
+//! played, ...).
+//!
 //! Module map: `stanza` (the envelope), `decrypt`, `interpret` (content to event),
-//! `receipts`, `state` and `bounded` (the caller-owned memory), `events`.
+//! `receipt` (receipts we get), `receipts` (those we send), `notification` (device-list and
+//! identity changes), `state` and `bounded` (the
+//! caller-owned memory), `events`.
 //!
 //! ```
 //! use rand_core::OsRng;
@@ -51,6 +56,8 @@ mod bounded;
 mod decrypt;
 mod events;
 mod interpret;
+mod notification;
+mod receipt;
 mod receipts;
 mod stanza;
 mod state;
@@ -69,6 +76,8 @@ pub use decrypt::ReceiveStore;
 pub use events::{
     MessageReceived, ReactionChange, ReactionEvent, ReceiveEvent, Received, RevokeEvent,
 };
+pub use notification::{notification_ack, read_notification, Notification};
+pub use receipt::{read_receipt, Receipt, ReceiptKind};
 pub use state::{
     ReceiveState, DEFAULT_REACTION_CAPACITY, DEFAULT_RETRY_CAPACITY, DEFAULT_SEEN_CAPACITY,
 };

@@ -125,6 +125,15 @@ impl GroupInfo {
             .any(|m| m.admin && own.is_own_user(&m.jid))
     }
 
+    /// The LID <-> phone-number mappings the member list gives.
+    #[must_use]
+    pub fn lid_mappings(&self) -> Vec<super::LidMapping> {
+        self.members
+            .iter()
+            .filter_map(|m| super::LidMapping::from_pair(&m.jid, m.other.as_ref()?))
+            .collect()
+    }
+
     /// Whether we are a member.
     #[must_use]
     pub fn is_member(&self, own: &OwnIdentity) -> bool {

@@ -1,6 +1,7 @@
 //! The send path's sans-IO parts (PROTOCOL.md section 5): what the caller names as a target,
-//! the IQs a send needs (usync device lists, group metadata, prekey bundles) and reading
-//! their answers, and reading the server's `<ack class="message">`.
+//! the IQs a send needs (usync device lists and LIDs, group metadata, prekey bundles) and
+//! reading their answers, the LID <-> phone-number mappings, and reading the server's
+//! `<ack class="message">`.
 //!
 //! The session actor ([`crate::Session::send_text`], [`react`](crate::Session::react),
 //! [`unreact`](crate::Session::unreact), [`revoke`](crate::Session::revoke)) runs them.
@@ -19,10 +20,14 @@
 
 mod ack;
 mod group_info;
+mod lid;
+mod newsletter;
 mod target;
 mod usync;
 
 pub use ack::{parse_ack, Ack, SendResult};
 pub use group_info::{group_query, GroupInfo, GroupMember};
+pub use lid::{lid_mappings_in, lids_query, parse_lids, LidMapping};
+pub use newsletter::newsletter_reaction;
 pub use target::TargetRef;
 pub use usync::{bundles_query, devices_query, parse_devices};

@@ -137,6 +137,16 @@ pub(super) fn classify(message: &Message, author: &Jid) -> Option<ReceivedKind> 
     (!only_key_distribution).then_some(ReceivedKind::Other)
 }
 
+/// The chat a reaction's or revoke's target key names (`remoteJid`), when it parses.
+pub(super) fn target_chat(message: &Message) -> Option<Jid> {
+    let key = match (&message.reaction_message, &message.protocol_message) {
+        (Some(reaction), _) => reaction.key.as_ref(),
+        (None, Some(protocol)) => protocol.key.as_ref(),
+        (None, None) => None,
+    }?;
+    Jid::parse(key.remote_jid.as_deref()?).ok()
+}
+
 fn key_id(key: Option<&MessageKey>) -> String {
     key.and_then(|key| key.id.clone()).unwrap_or_default()
 }

@@ -12,7 +12,7 @@ use wa_signal::sender_key::{
 };
 use wa_signal::{padding, protocol, CiphertextMessage, WireError};
 
-use super::content::classify;
+use super::content::{self, classify};
 use super::jids::{device_jid, protocol_address};
 use super::received::Received;
 use super::Phone;
@@ -166,6 +166,21 @@ impl Phone {
         })
     }
 
+    /// Whether the sender key this phone holds for `sender` in `group` decrypts `skmsg`
+    /// (tried on a copy: nothing changes).
+    pub(crate) fn can_decrypt_group(&self, group: &Jid, sender: &Jid, skmsg: &[u8]) -> bool {
+        let Ok(address) = protocol_address(sender) else {
+            return false;
+        };
+        let Ok(name) = SenderKeyName::new(&group.to_non_ad().to_string(), address) else {
+            return false;
+        };
+        match self.sender_keys.load_sender_key(&name) {
+            Ok(Some(mut record)) => group_decrypt(&mut record, skmsg).is_ok(),
+            _ => false,
+        }
+    }
+
     /// Decrypts the pairwise part (taking in a sender key it distributes) and the group part.
     /// Signal state changes only for the parts that decrypt.
     fn decrypt(&mut self, incoming: &Incoming<'_>) -> Result<Decrypted, wa_signal::Error> {
@@ -247,6 +262,7 @@ impl Phone {
                 .unwrap_or_else(|| incoming.chat.clone()),
             timestamp: incoming.timestamp,
             kind,
+            target_chat: content::target_chat(&decrypted.message),
         });
     }
 }

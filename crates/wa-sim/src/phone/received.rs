@@ -20,6 +20,8 @@ pub struct Received {
     pub timestamp: u64,
     /// What it was.
     pub kind: ReceivedKind,
+    /// For reactions and revokes: the chat their target key names (`remoteJid`), as written.
+    pub target_chat: Option<Jid>,
 }
 
 /// The content of a decrypted message, as far as the simulator models it.

@@ -22,6 +22,9 @@ pub(crate) struct Entry {
     pub(crate) t: u64,
     /// The devices it was delivered to.
     pub(crate) delivered: BTreeSet<DeviceRef>,
+    /// A group message's sender-key ciphertext (`<enc type="skmsg">`), for tests that check
+    /// who could read it.
+    pub(crate) skmsg: Option<Vec<u8>>,
 }
 
 /// Routed messages keyed by (sender's phone number, message id).

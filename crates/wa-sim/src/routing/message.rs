@@ -135,6 +135,11 @@ fn fan_out(
         chat: chat.to_non_ad(),
         t: now,
         delivered: BTreeSet::new(),
+        skmsg: stanza
+            .children_with_tag("enc")
+            .find(|enc| enc.attr_str("type") == Some("skmsg"))
+            .and_then(|enc| enc.bytes())
+            .map(<[u8]>::to_vec),
     });
     let mut deliveries = Vec::new();
     for planned in plan {
@@ -278,6 +283,15 @@ fn direct_plan<'s, 'a>(
         if !own && device.phone != recipient.jid.user() {
             return Err(Refusal::BadRequest);
         }
+        // A chat by LID names the other side's phone number too, as WhatsApp does: the
+        // recipient learns the sender's (`sender_pn`), the sender's own devices get the
+        // `peer_recipient_pn` the sender gave.
+        let mut extra_attrs = Vec::new();
+        if let (true, Some(pn)) = (own, stanza.attr_jid("peer_recipient_pn")) {
+            extra_attrs.push(("peer_recipient_pn", AttrValue::from(pn)));
+        } else if lid && !own {
+            extra_attrs.push(("sender_pn", AttrValue::from(sender_account.jid.clone())));
+        }
         plan.push(Planned {
             device: device.clone(),
             from: from.clone(),
@@ -288,7 +302,7 @@ fn direct_plan<'s, 'a>(
                     .attr_jid("recipient")
                     .unwrap_or_else(|| chat.to_non_ad())
             }),
-            extra_attrs: Vec::new(),
+            extra_attrs,
             pairwise: Some(*enc),
             skmsg: None,
         });

@@ -113,6 +113,10 @@ fn forward(
         if let Some(kind) = stanza.attr_str("type") {
             node = node.with_attr("type", kind.to_owned());
         }
+        // A receipt from one of the sender's own devices names the chat the message went to.
+        if let Some(recipient) = stanza.attr_jid("recipient") {
+            node = node.with_attr("recipient", recipient);
+        }
         if !children.is_empty() {
             node = node.with_children(children.clone());
         }
