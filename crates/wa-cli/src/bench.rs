@@ -12,6 +12,9 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use wa_benches::send_path::{Floor, Scenario, SendPath};
 
+mod idle_memory;
+mod send_loop;
+
 /// Seed of the scenario set-up (identities, sessions): fixed, so runs are comparable.
 const SEED: u64 = 0x5eed;
 
@@ -22,6 +25,18 @@ pub(crate) enum BenchCommand {
     /// established sessions, beside the raw cryptography of the same work (`ratio = ours /
     /// floor`). In-process: no network, no disk.
     SendPath(SendPathArgs),
+    /// End to end: one engine session (SQLite store on disk) sending reactions through the
+    /// actor to a contact of an in-process simulator, waiting for acks; throughput and
+    /// latency (call to result) at several offered rates. The simulator, and the simulated
+    /// phones' decryption, run in this process on the same cores.
+    SendLoop(SendPathArgs),
+    /// Idle memory: many sessions logged in to a simulator and idle, in one process; its
+    /// resident memory growth per session. The simulator runs in a second process (this
+    /// one); the sessions in a child `wa`.
+    IdleMemory(idle_memory::IdleMemoryArgs),
+    /// The engine's process of `idle-memory` (not for users).
+    #[command(hide = true)]
+    IdleSessions(idle_memory::IdleSessionsArgs),
 }
 
 /// Options of `wa bench send-path`.
@@ -62,6 +77,9 @@ impl Plan {
 pub(crate) fn run(command: &BenchCommand) -> anyhow::Result<()> {
     match command {
         BenchCommand::SendPath(args) => send_path(Plan::new(args.quick)),
+        BenchCommand::SendLoop(args) => send_loop::run(args.quick),
+        BenchCommand::IdleMemory(args) => idle_memory::run(args),
+        BenchCommand::IdleSessions(args) => idle_memory::run_sessions(args),
     }
 }
 

@@ -14,6 +14,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod bench;
+mod engine_loop;
 mod keys;
 mod replay;
 mod serve;
@@ -57,6 +58,9 @@ enum Command {
         #[command(subcommand)]
         command: bench::BenchCommand,
     },
+    /// The crash test's engine process (not for users).
+    #[command(hide = true)]
+    EngineLoop(engine_loop::EngineLoopArgs),
     /// Record an engine session against an in-process simulator into a transcript (every
     /// frame both ways, seed, clock, starting store).
     Record(replay::RecordArgs),
@@ -100,6 +104,13 @@ fn main() -> ExitCode {
             Ok(()) => ExitCode::SUCCESS,
             Err(error) => {
                 let _ = writeln!(std::io::stderr(), "wa keys: {error:#}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::EngineLoop(args) => match engine_loop::run(&args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                let _ = writeln!(std::io::stderr(), "wa engine-loop: {error:#}");
                 ExitCode::FAILURE
             }
         },

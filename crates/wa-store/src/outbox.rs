@@ -221,6 +221,35 @@ fn entry_from_row(row: &Row<'_>) -> rusqlite::Result<Result<OutboxEntry>> {
     })())
 }
 
+/// Moves one pending entry to `state` (pending: no change). Returns 1 if it changed.
+fn settle_one(
+    conn: &Connection,
+    device: DeviceId,
+    id: &OutboxMessageId,
+    state: OutboxState,
+) -> Result<usize> {
+    let changed = match state {
+        OutboxState::Pending => 0,
+        OutboxState::Acked { server_timestamp } => conn
+            .prepare_cached(
+                "UPDATE outbox SET state = 'acked', server_timestamp = ?3 \
+                 WHERE device_id = ?1 AND message_id = ?2 AND state = 'pending'",
+            )?
+            .execute(params![
+                device.get(),
+                id.as_str(),
+                to_i64(server_timestamp, "server timestamp")?
+            ])?,
+        OutboxState::Failed { code } => conn
+            .prepare_cached(
+                "UPDATE outbox SET state = 'failed', error_code = ?3 \
+                 WHERE device_id = ?1 AND message_id = ?2 AND state = 'pending'",
+            )?
+            .execute(params![device.get(), id.as_str(), code])?,
+    };
+    Ok(changed)
+}
+
 fn one_entry(
     conn: &Connection,
     column: &str,
@@ -374,6 +403,91 @@ impl Store {
                 to_i64(server_timestamp, "server timestamp")?
             ])?;
         Ok(changed > 0)
+    }
+
+    /// Settles many sends in one transaction (one fsync): each pending entry named becomes
+    /// acked or failed as given; entries already settled are left as they are. Returns how
+    /// many entries changed.
+    ///
+    /// ```
+    /// # use wa_curve25519::KeyPair;
+    /// # use wa_signal::{IdentityKeyPair, RegistrationId, SignedPreKeyId};
+    /// use wa_store::{IdempotencyKey, NewOutboxEntry, OutboxMessageId, OutboxState, Store};
+    /// # let mut store = Store::open_in_memory()?;
+    /// # let device = store.create_device(&wa_store::NewDevice {
+    /// #     noise_key: KeyPair::from_private_bytes([1; 32]),
+    /// #     identity_key: IdentityKeyPair::generate(&mut rand_core::OsRng),
+    /// #     registration_id: RegistrationId(42),
+    /// #     signed_prekey_id: SignedPreKeyId(1),
+    /// # })?;
+    /// for (key, id) in [("k1", "3EB0A1"), ("k2", "3EB0A2")] {
+    ///     store.outbox_insert(device, &NewOutboxEntry {
+    ///         key: IdempotencyKey::new(key)?,
+    ///         message_id: OutboxMessageId::new(id)?,
+    ///         chat: "15550002222@s.whatsapp.net".into(),
+    ///         message: vec![0x0a, 0x02, b'h', b'i'].into(),
+    ///         created_at: 1_700_000_000,
+    ///     })?;
+    /// }
+    /// let settled = store.outbox_settle_many(device, &[
+    ///     (OutboxMessageId::new("3EB0A1")?, OutboxState::Acked { server_timestamp: 7 }),
+    ///     (OutboxMessageId::new("3EB0A2")?, OutboxState::Failed { code: 479 }),
+    /// ])?;
+    /// assert_eq!(settled, 2);
+    /// assert!(store.outbox_pending(device)?.is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// SQLite errors (nothing is changed then).
+    pub fn outbox_settle_many(
+        &mut self,
+        device: DeviceId,
+        outcomes: &[(OutboxMessageId, OutboxState)],
+    ) -> Result<usize> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let mut changed = 0;
+        for (id, state) in outcomes {
+            changed += settle_one(&tx, device, id, *state)?;
+        }
+        tx.commit()?;
+        Ok(changed)
+    }
+
+    /// Deletes the settled (acked or failed) entries created before `created_before` (unix
+    /// seconds): the outbox stays bounded under a send loop. Pending entries are kept
+    /// whatever their age (they are still to be resent). Returns how many were deleted.
+    ///
+    /// # Errors
+    /// SQLite errors.
+    pub fn outbox_prune(&mut self, device: DeviceId, created_before: u64) -> Result<usize> {
+        let changed = self
+            .conn
+            .prepare_cached(
+                "DELETE FROM outbox WHERE device_id = ?1 AND state != 'pending' \
+                 AND created_at < ?2",
+            )?
+            .execute(params![device.get(), to_i64(created_before, "created_at")?])?;
+        Ok(changed)
+    }
+
+    /// How many entries the outbox holds for `device`, by state: `(pending, settled)`.
+    ///
+    /// # Errors
+    /// SQLite errors.
+    pub fn outbox_counts(&self, device: DeviceId) -> Result<(u64, u64)> {
+        let (pending, all): (i64, i64) = self
+            .conn
+            .prepare_cached(
+                "SELECT COALESCE(SUM(state = 'pending'), 0), COUNT(*) FROM outbox \
+                 WHERE device_id = ?1",
+            )?
+            .query_row(params![device.get()], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        let pending = u64::try_from(pending).map_err(|_| Error::Corrupt("outbox"))?;
+        let all = u64::try_from(all).map_err(|_| Error::Corrupt("outbox"))?;
+        Ok((pending, all.saturating_sub(pending)))
     }
 
     /// Marks a pending send refused by the server (`code` from its ack): it is never resent.

@@ -147,3 +147,77 @@ fn keys_and_ids_are_checked() {
     assert!(OutboxMessageId::new("3EB0-1").is_err());
     assert!(OutboxMessageId::new("").is_err());
 }
+
+#[test]
+fn pruning_deletes_only_old_settled_entries() {
+    let mut store = Store::open_in_memory().unwrap();
+    let dev = device(&mut store);
+    let at = |key: &str, i: &str, created_at: u64| NewOutboxEntry {
+        created_at,
+        ..entry(key, i)
+    };
+    // Old acked, old failed, old pending, recent acked.
+    for (k, i, t) in [
+        ("k1", "A1", 100),
+        ("k2", "A2", 100),
+        ("k3", "A3", 100),
+        ("k4", "A4", 900),
+    ] {
+        store.outbox_insert(dev, &at(k, i, t)).unwrap();
+    }
+    let settled = store
+        .outbox_settle_many(
+            dev,
+            &[
+                (
+                    id("A1"),
+                    OutboxState::Acked {
+                        server_timestamp: 5,
+                    },
+                ),
+                (id("A2"), OutboxState::Failed { code: 479 }),
+                (
+                    id("A4"),
+                    OutboxState::Acked {
+                        server_timestamp: 6,
+                    },
+                ),
+                // Unknown ids and a second mark change nothing.
+                (
+                    id("ZZ"),
+                    OutboxState::Acked {
+                        server_timestamp: 7,
+                    },
+                ),
+                (id("A1"), OutboxState::Failed { code: 500 }),
+            ],
+        )
+        .unwrap();
+    assert_eq!(settled, 3);
+    assert_eq!(store.outbox_counts(dev).unwrap(), (1, 3));
+
+    assert_eq!(store.outbox_prune(dev, 500).unwrap(), 2);
+    assert!(store
+        .outbox_by_key(dev, &IdempotencyKey::new("k1").unwrap())
+        .unwrap()
+        .is_none());
+    assert!(store
+        .outbox_by_key(dev, &IdempotencyKey::new("k2").unwrap())
+        .unwrap()
+        .is_none());
+    // The old pending entry is still to be resent; the recent acked one is kept.
+    assert_eq!(store.outbox_pending(dev).unwrap().len(), 1);
+    let recent = store.outbox_by_message_id(dev, &id("A4")).unwrap().unwrap();
+    assert_eq!(
+        recent.state,
+        OutboxState::Acked {
+            server_timestamp: 6
+        }
+    );
+    assert_eq!(store.outbox_counts(dev).unwrap(), (1, 1));
+    // Its key is free again only once pruned: a pruned key may be used anew.
+    assert!(matches!(
+        store.outbox_insert(dev, &at("k1", "B1", 1000)).unwrap(),
+        OutboxInsert::Inserted
+    ));
+}

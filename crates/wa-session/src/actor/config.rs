@@ -68,12 +68,16 @@ pub struct SessionConfig {
     pub qr_first_timeout: Duration,
     /// While pairing, how long each later QR code is shown.
     pub qr_next_timeout: Duration,
+    /// How long acked or refused outbox entries are kept (to answer late retry receipts and
+    /// repeated idempotency keys) before the session deletes them.
+    pub outbox_retention: Duration,
 }
 
 impl SessionConfig {
     /// Defaults: dictionary v3, whatsmeow's client identity, the system clock, a 30 s IQ
     /// timeout, 20 s keepalive, uploads of 50 prekeys below 10, reconnects from 250 ms to 30 s,
-    /// pairing QR codes shown 60 s for the first and 20 s for each next one (as whatsmeow).
+    /// pairing QR codes shown 60 s for the first and 20 s for each next one (as whatsmeow),
+    /// settled outbox entries kept 7 days.
     #[must_use]
     pub fn new(url: impl Into<String>, verifier: CertVerifier) -> Self {
         Self {
@@ -92,6 +96,7 @@ impl SessionConfig {
             max_backoff: Duration::from_secs(30),
             qr_first_timeout: Duration::from_secs(60),
             qr_next_timeout: Duration::from_secs(20),
+            outbox_retention: Duration::from_secs(7 * 24 * 3600),
         }
     }
 

@@ -13,6 +13,7 @@
 mod acks;
 mod config;
 mod events;
+mod group_commit;
 mod inbox;
 mod iq;
 mod lids;
@@ -24,6 +25,7 @@ mod prekeys;
 mod retry;
 mod run;
 mod send;
+mod send_round;
 mod send_state;
 
 use std::sync::Arc;
@@ -59,8 +61,18 @@ enum Command {
         id: String,
         answer: oneshot::Sender<oneshot::Receiver<Node<'static>>>,
     },
+    /// Message stanzas of one send round, written together in this order.
+    Messages { batch: Vec<OutgoingMessage> },
     /// Close the connection and stop.
     Stop,
+}
+
+/// One message stanza for the actor to write; `answer` gets the receiver of its `<ack>`.
+#[derive(Debug)]
+struct OutgoingMessage {
+    node: Node<'static>,
+    id: String,
+    answer: oneshot::Sender<oneshot::Receiver<Node<'static>>>,
 }
 
 /// A handle to a running session. Cloning it is cheap; the session stops when
@@ -91,7 +103,13 @@ impl Session {
         let seed = config
             .seed
             .map_or_else(|| OsRng.next_u64(), |seed| seed ^ 0x5e4d);
-        let send = send_state::SendState::new(store.clone(), &paired, config.clock.clone(), seed)?;
+        let send = send_state::SendState::new(
+            store.clone(),
+            &paired,
+            config.clock.clone(),
+            seed,
+            config.outbox_retention,
+        )?;
         let (commands, command_rx) = mpsc::unbounded_channel();
         let (events, event_rx) = mpsc::unbounded_channel();
         let session = Self {

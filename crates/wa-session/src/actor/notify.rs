@@ -35,6 +35,8 @@ pub(super) async fn answer_notification(send: &SendState, node: &Node<'_>) -> Ve
                 .store
                 .call(move |store| drop_sessions(store, device, &own, &user_part))
                 .await;
+            // Sends must look in the store again (and fetch bundles) for this user's devices.
+            send.forget_sessions();
             if let Err(error) = dropped.map_err(crate::Error::from).and_then(|r| r) {
                 tracing::debug!(%error, "sessions not dropped after an identity change");
             }

@@ -12,7 +12,7 @@ use wa_proto::e2e::Message;
 use wa_store::{IdempotencyKey, OutboxEntry, OutboxMessageId, OutboxState};
 
 use super::send::REPLAY_PAUSE;
-use super::send_state::InFlight;
+use super::send_state::{InFlight, SendState};
 use super::Session;
 use crate::content::MessageId;
 use crate::error::{Error, Result};
@@ -26,6 +26,83 @@ pub(super) struct Queued {
     id: MessageId,
     written: oneshot::Receiver<oneshot::Receiver<Node<'static>>>,
     _flight: InFlight,
+}
+
+impl Queued {
+    /// A stanza the actor got from a send round.
+    pub(super) fn new(
+        chat: Jid,
+        stanza: Node<'static>,
+        id: MessageId,
+        written: oneshot::Receiver<oneshot::Receiver<Node<'static>>>,
+        flight: InFlight,
+    ) -> Self {
+        Self {
+            chat,
+            stanza,
+            id,
+            written,
+            _flight: flight,
+        }
+    }
+}
+
+/// An ack's outcome for the outbox, waiting for the next marks round (many outcomes are
+/// written in one transaction; settled entries past the retention are pruned with them).
+#[derive(Debug)]
+pub(super) struct Mark {
+    id: OutboxMessageId,
+    state: OutboxState,
+    done: oneshot::Sender<Result<()>>,
+}
+
+/// Writes a round of marks (and prunes when due); if the shared transaction fails, each mark
+/// is written alone so that each caller gets its own outcome.
+async fn mark_round(state: &SendState, marks: Vec<Mark>) {
+    if marks.is_empty() {
+        return;
+    }
+    let (device, prune_before) = (state.device, state.prune_due());
+    let mut outcomes = Vec::with_capacity(marks.len());
+    let mut waiters = Vec::with_capacity(marks.len());
+    for mark in marks {
+        outcomes.push((mark.id, mark.state));
+        waiters.push(mark.done);
+    }
+    let results = state
+        .store
+        .call(move |store| {
+            if let Some(before) = prune_before {
+                if let Err(error) = store.outbox_prune(device, before) {
+                    tracing::debug!(%error, "outbox not pruned");
+                }
+            }
+            if store.outbox_settle_many(device, &outcomes).is_ok() {
+                return outcomes.iter().map(|_| Ok(())).collect();
+            }
+            outcomes
+                .iter()
+                .map(|one| {
+                    store
+                        .outbox_settle_many(device, std::slice::from_ref(one))
+                        .map(drop)
+                })
+                .collect::<Vec<wa_store::Result<()>>>()
+        })
+        .await;
+    match results {
+        Ok(results) => {
+            for (done, result) in waiters.into_iter().zip(results) {
+                let _ = done.send(result.map_err(Error::from));
+            }
+        }
+        Err(closed) => {
+            drop(closed);
+            for done in waiters {
+                let _ = done.send(Err(Error::Store(wa_store::Error::Closed)));
+            }
+        }
+    }
 }
 
 /// What [`Session::send_again`] found for a key.
@@ -77,29 +154,42 @@ impl Session {
         if ack.phash.is_some() && chat.is_group() {
             state.forget_group(chat);
         }
-        let (device, id) = (state.device, OutboxMessageId::new(queued.id.as_str())?);
+        let id = OutboxMessageId::new(queued.id.as_str())?;
         if let Some(code) = ack.error {
             if chat.is_group() {
                 state.forget_group(chat);
             } else {
                 state.forget_devices(std::slice::from_ref(chat));
             }
-            state
-                .store
-                .call(move |store| store.outbox_mark_failed(device, &id, code))
-                .await??;
+            self.mark(id, OutboxState::Failed { code }).await?;
             return Err(Error::ServerError(code));
         }
         let server_timestamp = ack.t.unwrap_or_default();
-        state
-            .store
-            .call(move |store| store.outbox_mark_acked(device, &id, server_timestamp))
-            .await??;
+        self.mark(id, OutboxState::Acked { server_timestamp })
+            .await?;
         Ok(SendResult {
             message_id: queued.id,
             server_timestamp,
             replayed: replayed || resent,
         })
+    }
+
+    /// Records an ack's outcome in the outbox, in a round with the others waiting.
+    async fn mark(&self, id: OutboxMessageId, outcome: OutboxState) -> Result<()> {
+        let state = &*self.send;
+        let (done, marked) = oneshot::channel();
+        let ticket = state.marks.push(Mark {
+            id,
+            state: outcome,
+            done,
+        });
+        state
+            .marks
+            .lead(ticket, |marks| mark_round(state, marks))
+            .await;
+        marked
+            .await
+            .map_err(|_| Error::Store(wa_store::Error::Closed))?
     }
 
     /// The answer for a key already in the outbox: the first result when it is settled; when

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use rand_chacha::ChaCha20Rng;
 use rand_core::{OsRng, RngCore, SeedableRng as _};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use wa_binary::{Jid, Node, Server};
 use wa_store::StoreHandle;
 use wa_transport::{ClientConnection, NodeSender};
@@ -176,7 +176,12 @@ async fn wait_or_stop(delay: Duration, commands: &mut mpsc::UnboundedReceiver<Co
             command = commands.recv() => match command {
                 None | Some(Command::Stop) => return true,
                 // Dropping the answer channel tells the caller it is disconnected.
-                Some(Command::Iq { .. } | Command::Send { .. } | Command::Message { .. }) => {}
+                Some(
+                    Command::Iq { .. }
+                    | Command::Send { .. }
+                    | Command::Message { .. }
+                    | Command::Messages { .. },
+                ) => {}
             },
         }
     }
@@ -219,29 +224,29 @@ async fn serve(
     let silence_limit = context.config.keepalive * 2 + context.iq_timeout;
     loop {
         tokio::select! {
-            command = commands.recv() => match command {
-                None | Some(Command::Stop) => {
+            command = commands.recv() => {
+                let Some(command) = command else {
                     let _ = sender.close().await;
                     return Ending::Stopped;
-                }
-                Some(Command::Iq { node, answer }) => {
-                    let (id, reply) = pending.register();
-                    let _ = answer.send(reply);
-                    if let Err(error) = sender.send(&node.with_attr("id", id)).await {
-                        return lost(&format!("send failed: {error}"), true);
+                };
+                // Everything already queued goes out in the same socket write.
+                let mut writes = Writes::default();
+                let mut stop = writes.take(command, pending, acks);
+                while !stop && writes.nodes.len() < MAX_WRITE_BATCH {
+                    match commands.try_recv() {
+                        Ok(command) => stop = writes.take(command, pending, acks),
+                        Err(_) => break,
                     }
                 }
-                Some(Command::Send { node }) => {
-                    if let Err(error) = sender.send(&node).await {
-                        return lost(&format!("send failed: {error}"), true);
-                    }
+                if let Err(error) = sender.send_many(&writes.nodes).await {
+                    return lost(&format!("send failed: {error}"), true);
                 }
-                Some(Command::Message { node, id, answer }) => {
-                    let ack = acks.register(id);
-                    if let Err(error) = sender.send(&node).await {
-                        return lost(&format!("send failed: {error}"), true);
-                    }
+                for (answer, ack) in writes.written {
                     let _ = answer.send(ack);
+                }
+                if stop {
+                    let _ = sender.close().await;
+                    return Ending::Stopped;
                 }
             },
             received = receiver.recv() => match received {
@@ -288,6 +293,48 @@ async fn serve(
                 }
             }
         }
+    }
+}
+
+/// The most stanzas one socket write carries.
+const MAX_WRITE_BATCH: usize = 1024;
+
+/// Commands drained from the queue for one socket write.
+#[derive(Default)]
+struct Writes {
+    nodes: Vec<Node<'static>>,
+    /// Message waiters, answered with their ack receivers once the write succeeded.
+    written: Vec<(
+        oneshot::Sender<oneshot::Receiver<Node<'static>>>,
+        oneshot::Receiver<Node<'static>>,
+    )>,
+}
+
+impl Writes {
+    /// Adds a command's stanzas. Returns true for `Stop` (what came before it is written,
+    /// then the session stops).
+    fn take(&mut self, command: Command, pending: &mut PendingIqs, acks: &mut PendingAcks) -> bool {
+        match command {
+            Command::Stop => return true,
+            Command::Iq { node, answer } => {
+                let (id, reply) = pending.register();
+                let _ = answer.send(reply);
+                self.nodes.push(node.with_attr("id", id));
+            }
+            Command::Send { node } => self.nodes.push(node),
+            Command::Message { node, id, answer } => {
+                self.written.push((answer, acks.register(id)));
+                self.nodes.push(node);
+            }
+            Command::Messages { batch } => {
+                for message in batch {
+                    self.written
+                        .push((message.answer, acks.register(message.id)));
+                    self.nodes.push(message.node);
+                }
+            }
+        }
+        false
     }
 }
 

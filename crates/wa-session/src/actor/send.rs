@@ -15,7 +15,8 @@ use wa_signal::ProtocolAddress;
 use wa_store::{GroupId, IdempotencyKey, NewOutboxEntry, OutboxMessageId};
 use zeroize::Zeroizing;
 
-use super::outbox::Again;
+use super::outbox::{Again, Queued};
+use super::send_round::DirectJob;
 use super::send_state::SendState;
 use super::{Command, Session};
 use crate::content::{
@@ -283,7 +284,7 @@ impl Session {
         // The content keeps the chat as the caller named it (a reaction's key names the chat
         // its target was in); the stanza may go to the contact's LID instead.
         let message = build(&content, chat, info.as_ref(), now)?;
-        let to = match info {
+        let to = match &info {
             Some(_) => chat.clone(),
             None => self.direct_address(chat).await?.to,
         };
@@ -298,12 +299,64 @@ impl Session {
             message: Zeroizing::new(message.encode_to_vec()),
             created_at: state.clock.now(),
         };
-        let stanza = self
-            .encrypt_message(&to, info.as_ref(), &message, id.clone(), Some(entry))
-            .await?;
-        let queued = self.queue(to, stanza, id);
-        drop(order);
-        self.settle(queued?, false).await
+        let queued = match &info {
+            Some(_) => {
+                let stanza = self
+                    .encrypt_message(&to, info.as_ref(), &message, id.clone(), Some(entry))
+                    .await?;
+                let queued = self.queue(to, stanza, id);
+                drop(order);
+                queued?
+            }
+            None => {
+                // Queued for the next round under the order lock; encrypted, committed and
+                // written with the sends queued beside it.
+                let job = self
+                    .direct_job(&to, message, id.clone(), Some(entry))
+                    .await?;
+                let flight = self.send.in_flight(id.as_str());
+                let (ticket, outcome) = self.queue_direct(job);
+                drop(order);
+                self.round(ticket).await;
+                let (stanza, written) = outcome.await.map_err(|_| Error::Disconnected)??;
+                Queued::new(to, stanza, id, written, flight)
+            }
+        };
+        self.settle(queued, false).await
+    }
+
+    /// What encrypting `message` for a user chat needs: its address (as
+    /// [`Self::direct_address`] says), the devices (cached or usync) and bundles for those
+    /// without a session (fetched after the sends queued before have committed, since they
+    /// may be setting those sessions up).
+    async fn direct_job(
+        &self,
+        chat: &Jid,
+        message: Message,
+        id: MessageId,
+        outbox: Option<NewOutboxEntry>,
+    ) -> Result<DirectJob> {
+        let state: &SendState = &self.send;
+        let address = self.direct_address(chat).await?;
+        let chat = &address.to;
+        let form = Addressing::of(chat).ok_or_else(|| Error::NotADevice(chat.clone()))?;
+        let mine = state.own.user(form)?.clone();
+        let devices = self.devices_of(&[chat.clone(), mine]).await?;
+        if !state.have_sessions(&devices) {
+            self.rounds_barrier().await;
+        }
+        let bundles = self.bundles_for(devices.clone()).await?;
+        Ok(DirectJob {
+            own: state.own.clone(),
+            chat: chat.clone(),
+            peer_pn: address.peer_pn,
+            devices,
+            message,
+            id,
+            bundles,
+            rng: state.rng(),
+            outbox,
+        })
     }
 
     /// Encrypts `message` for a user chat (addressed as [`Self::direct_address`] says) or
@@ -317,6 +370,8 @@ impl Session {
         id: MessageId,
         outbox: Option<NewOutboxEntry>,
     ) -> Result<Node<'static>> {
+        // Sends queued for a round go first: this one must not overtake them.
+        self.rounds_barrier().await;
         match group {
             Some(info) => {
                 self.encrypt_for_group(chat, info, message, id, outbox)
@@ -409,13 +464,19 @@ impl Session {
     /// Prekey bundles for those of `devices` without a session.
     async fn bundles_for(&self, devices: Vec<Jid>) -> Result<Bundles> {
         let state = &self.send;
+        if state.have_sessions(&devices) {
+            return Ok(Bundles::new());
+        }
         let (device, own) = (state.device, state.own.clone());
-        let missing = state
+        let (missing, devices) = state
             .store
-            .call(move |store| -> Result<Vec<Jid>> {
-                devices_without_session(&store.device_store(device)?, &own, &devices)
+            .call(move |store| -> Result<(Vec<Jid>, Vec<Jid>)> {
+                let missing =
+                    devices_without_session(&store.device_store(device)?, &own, &devices)?;
+                Ok((missing, devices))
             })
             .await??;
+        state.remember_sessions(devices.into_iter().filter(|d| !missing.contains(d)));
         if missing.is_empty() {
             return Ok(Bundles::new());
         }

@@ -11,7 +11,10 @@ use rand_core::{RngCore, SeedableRng as _};
 use wa_binary::Jid;
 use wa_store::{DeviceId, StoreHandle};
 
+use super::group_commit::GroupCommit;
 use super::lids::LidCache;
+use super::outbox::Mark;
+use super::send_round::RoundJob;
 use super::Clock;
 use crate::error::Result;
 use crate::fanout::OwnIdentity;
@@ -37,7 +40,21 @@ pub(super) struct SendState {
     in_flight: Mutex<HashSet<String>>,
     /// Woken whenever an in-flight entry settles (acked, refused, or given up).
     settled: tokio::sync::Notify,
+    /// Direct sends waiting to be encrypted together (`send_round`).
+    pub(super) rounds: GroupCommit<RoundJob>,
+    /// Outbox outcomes waiting to be written together.
+    pub(super) marks: GroupCommit<Mark>,
+    /// Devices we are known to have a Signal session with (so no store lookup is needed
+    /// before a send to them); forgotten whenever an encryption fails.
+    with_session: Mutex<HashSet<Jid>>,
+    /// How long settled outbox entries are kept (seconds).
+    retention: u64,
+    /// When (clock seconds) the outbox is next pruned.
+    next_prune: Mutex<u64>,
 }
+
+/// How often (clock seconds) settled outbox entries past the retention are deleted.
+const PRUNE_INTERVAL: u64 = 60;
 
 /// Marks a message id in flight until dropped (also when the sending call is cancelled).
 #[derive(Debug)]
@@ -71,6 +88,7 @@ impl SendState {
         paired: &PairedDevice,
         clock: Arc<dyn Clock>,
         seed: u64,
+        retention: std::time::Duration,
     ) -> Result<Self> {
         // Peers get our identity without the account key (the server has it).
         let mut identity = paired.account.clone();
@@ -92,7 +110,51 @@ impl SendState {
             order: Arc::new(tokio::sync::Mutex::new(())),
             in_flight: Mutex::new(HashSet::new()),
             settled: tokio::sync::Notify::new(),
+            rounds: GroupCommit::default(),
+            marks: GroupCommit::default(),
+            with_session: Mutex::new(HashSet::new()),
+            retention: retention.as_secs(),
+            next_prune: Mutex::new(0),
         })
+    }
+
+    /// The cut-off (`created_at` before it) for pruning the outbox, when a prune is due.
+    pub(super) fn prune_due(&self) -> Option<u64> {
+        let now = self.clock.now();
+        let mut next = self
+            .next_prune
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if now < *next {
+            return None;
+        }
+        *next = now.saturating_add(PRUNE_INTERVAL);
+        Some(now.saturating_sub(self.retention))
+    }
+
+    /// Whether every one of `devices` is known to have a session.
+    pub(super) fn have_sessions(&self, devices: &[Jid]) -> bool {
+        let known = self
+            .with_session
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        devices.iter().all(|device| known.contains(device))
+    }
+
+    /// Records that `devices` have sessions (after a committed encryption to them).
+    pub(super) fn remember_sessions(&self, devices: impl IntoIterator<Item = Jid>) {
+        self.with_session
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .extend(devices);
+    }
+
+    /// Forgets which devices have sessions (the store is asked again).
+    pub(super) fn forget_sessions(&self) {
+        self.with_session
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
     }
 
     /// Marks `id` in flight for as long as the returned guard lives.

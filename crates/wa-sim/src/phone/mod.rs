@@ -92,6 +92,9 @@ pub(crate) struct Phone {
     /// What it sent, for retries.
     sent: SentLog,
     received: Vec<Received>,
+    /// (message id, author) of every entry of `received`: one record per message, found
+    /// without scanning the list.
+    recorded: HashSet<(String, Jid)>,
     receipts: Vec<SeenReceipt>,
     /// Retry receipts sent per incoming message id.
     retries_sent: HashMap<String, u32>,
@@ -145,6 +148,7 @@ impl Phone {
             sender_key_holders: HashMap::new(),
             sent: SentLog::default(),
             received: Vec::new(),
+            recorded: HashSet::new(),
             receipts: Vec::new(),
             retries_sent: HashMap::new(),
             retries_answered: HashMap::new(),

@@ -242,16 +242,15 @@ impl Phone {
         let Some(kind) = classify(&decrypted.message, &author) else {
             return;
         };
-        if self
-            .received
-            .iter()
-            .any(|seen| seen.id == incoming.id && seen.from == author)
-        {
-            return;
-        }
         let Ok(device) = device_jid(&self.pn, self.device) else {
             return;
         };
+        if !self
+            .recorded
+            .insert((incoming.id.to_owned(), author.clone()))
+        {
+            return;
+        }
         self.received.push(Received {
             device,
             sender: incoming.sender.clone(),
