@@ -8,15 +8,15 @@
 mod common;
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::http::{Method, StatusCode};
 use common::{call, key, paired_session, serve, simulator, wait_status, TempDir};
-use wa_sim::ReceivedKind;
+use wa_sim::{Fault, ReceivedKind};
 
 const SENDS: usize = 30;
+/// How many sends are acked before the others' acks are withheld.
+const ANSWERED: usize = 3;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restart_with_sends_in_flight_loses_nothing() {
@@ -32,15 +32,25 @@ async fn a_restart_with_sends_in_flight_loses_nothing() {
     let id = paired_session(first.addr, &token, &sim, &alice.jid).await;
     let path = format!("/api/v1/sessions/{id}/messages");
 
-    let done = Arc::new(AtomicUsize::new(0));
-    let mut tasks = Vec::new();
-    for n in 0..SENDS {
-        let (token, path, addr, done) =
-            (token.clone(), path.clone(), first.addr, Arc::clone(&done));
-        tasks.push(tokio::spawn(async move {
+    // The first ANSWERED sends are acked; the simulator routes the rest to the phone but
+    // withholds their acks, so they are certainly in flight (delivered, unacknowledged) when
+    // the gateway stops.
+    let status = call(
+        first.addr,
+        Method::GET,
+        &format!("/api/v1/sessions/{id}"),
+        Some(&token),
+        None,
+        &[],
+    )
+    .await;
+    let device: wa_binary::Jid = status.json["jid"].as_str().unwrap().parse().unwrap();
+    let send = |n: usize, addr| {
+        let (token, path) = (token.clone(), path.clone());
+        async move {
             let body = format!(r#"{{"chat":"15550002222@s.whatsapp.net","text":"restart-{n}"}}"#);
             let key = format!("restart-{n}");
-            let answer = call(
+            call(
                 addr,
                 Method::POST,
                 &path,
@@ -48,26 +58,42 @@ async fn a_restart_with_sends_in_flight_loses_nothing() {
                 Some(&body),
                 &[("idempotency-key", &key)],
             )
-            .await;
-            done.fetch_add(1, Ordering::SeqCst);
-            answer
-        }));
+            .await
+        }
+    };
+    let mut answered: HashMap<usize, String> = HashMap::new();
+    for n in 0..ANSWERED {
+        let answer = send(n, first.addr).await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.json);
+        answered.insert(n, answer.json["waMessageId"].as_str().unwrap().to_owned());
     }
-    // Stop once a few were answered, with the rest in flight.
+    let withheld = u32::try_from(SENDS - ANSWERED).unwrap();
+    sim.simulator()
+        .inject(Fault::WithholdAcks {
+            device,
+            count: withheld,
+        })
+        .unwrap();
+    let tasks: Vec<_> = (ANSWERED..SENDS)
+        .map(|n| tokio::spawn(send(n, first.addr)))
+        .collect();
+    // Stop once the phone has every text: all routed, none of the last ones acked.
     tokio::time::timeout(common::TIMEOUT, async {
-        while done.load(Ordering::SeqCst) < 3 {
-            tokio::time::sleep(Duration::from_millis(1)).await;
+        while texts_received(&sim, &bob.jid).len() < SENDS {
+            tokio::time::sleep(Duration::from_millis(5)).await;
         }
     })
     .await
-    .expect("no send was answered");
+    .expect("the phone did not get every text");
     first.stop();
-    let mut answered: HashMap<usize, String> = HashMap::new();
-    for (n, task) in tasks.into_iter().enumerate() {
+    for task in tasks {
         if let Ok(answer) = task.await {
-            if answer.status == StatusCode::OK {
-                answered.insert(n, answer.json["waMessageId"].as_str().unwrap().to_owned());
-            }
+            assert_ne!(
+                answer.status,
+                StatusCode::OK,
+                "a send whose ack was withheld was answered: {}",
+                answer.json
+            );
         }
     }
 
@@ -103,44 +129,31 @@ async fn a_restart_with_sends_in_flight_loses_nothing() {
         ids.insert(n, mid);
     }
 
-    // Every text reached Bob's phone exactly once, with the id the API gave.
-    tokio::time::timeout(common::TIMEOUT, async {
-        loop {
-            let texts: Vec<(String, String)> = sim
-                .simulator()
-                .received(&bob.jid)
-                .unwrap()
-                .into_iter()
-                .filter_map(|r| match r.kind {
-                    ReceivedKind::Text { text } => Some((text, r.id)),
-                    _ => None,
-                })
-                .collect();
-            if texts.len() >= SENDS {
-                assert_eq!(texts.len(), SENDS, "a text arrived twice");
-                for n in 0..SENDS {
-                    let text = format!("restart-{n}");
-                    let got: Vec<&String> = texts
-                        .iter()
-                        .filter(|(t, _)| *t == text)
-                        .map(|(_, id)| id)
-                        .collect();
-                    assert_eq!(got, [&ids[&n]], "{text}");
-                }
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    })
-    .await
-    .expect("not every text arrived");
-    assert!(
-        answered.len() < SENDS,
-        "every send finished before the stop"
-    );
-    eprintln!(
-        "{} of {SENDS} sends were answered before the stop",
-        answered.len()
-    );
+    // Every text reached Bob's phone exactly once, with the id the API gave: the in-flight
+    // ones were resent after the restart under their first ids.
+    let texts = texts_received(&sim, &bob.jid);
+    assert_eq!(texts.len(), SENDS, "a text arrived twice: {texts:?}");
+    for n in 0..SENDS {
+        let text = format!("restart-{n}");
+        let got: Vec<&String> = texts
+            .iter()
+            .filter(|(t, _)| *t == text)
+            .map(|(_, id)| id)
+            .collect();
+        assert_eq!(got, [&ids[&n]], "{text}");
+    }
     second.stop();
+}
+
+/// The texts `phone` decrypted, with their message ids.
+fn texts_received(sim: &wa_sim::RunningSimulator, phone: &wa_binary::Jid) -> Vec<(String, String)> {
+    sim.simulator()
+        .received(phone)
+        .unwrap()
+        .into_iter()
+        .filter_map(|r| match r.kind {
+            ReceivedKind::Text { text } => Some((text, r.id)),
+            _ => None,
+        })
+        .collect()
 }
