@@ -95,6 +95,7 @@ mod registry;
 mod routing;
 mod server;
 mod simulator;
+mod unlink;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 #[cfg(feature = "test-util")]
