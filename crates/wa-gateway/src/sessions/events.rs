@@ -110,6 +110,10 @@ async fn on_event(shared: &Shared, entry: &Entry, event: Event) {
             set_status(shared, entry, SessionStatus::LoggedOut).await;
         }
         Event::Incoming(incoming) => on_incoming(shared, entry, *incoming).await,
+        Event::DecryptFailed { retry_count, .. } => {
+            tracing::debug!(session = %entry.id, retry_count, "incoming message did not decrypt");
+            shared.metrics.decrypt_failure();
+        }
         _ => {}
     }
 }
