@@ -40,7 +40,10 @@ pub(super) enum Again<'s> {
 fn settled_result(entry: &OutboxEntry) -> Option<Result<SendResult>> {
     match entry.state {
         OutboxState::Pending => None,
-        OutboxState::Failed { code } => Some(Err(Error::ServerError(code))),
+        OutboxState::Failed { code } => Some(Err(Error::ServerError {
+            code,
+            message_id: MessageId::parse(entry.message_id.as_str()).ok(),
+        })),
         OutboxState::Acked { server_timestamp } => Some(
             MessageId::parse(entry.message_id.as_str()).map(|message_id| SendResult {
                 message_id,
@@ -88,7 +91,10 @@ impl Session {
                 .store
                 .call(move |store| store.outbox_mark_failed(device, &id, code))
                 .await??;
-            return Err(Error::ServerError(code));
+            return Err(Error::ServerError {
+                code,
+                message_id: Some(queued.id),
+            });
         }
         let server_timestamp = ack.t.unwrap_or_default();
         state
