@@ -50,5 +50,5 @@ pub use metrics::Metrics;
 pub use ratelimit::RateLimiter;
 pub use routes::openapi::document as openapi_document;
 pub use routes::PATHS;
-pub use sessions::{Entry, Origin, Sent, SessionManager};
+pub use sessions::{Entry, LogoutOutcome, Origin, Sent, SessionManager};
 pub use sink::{EventSink, GatewayEvent, NoopSink, SinkFuture};

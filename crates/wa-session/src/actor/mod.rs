@@ -16,6 +16,7 @@ mod events;
 mod inbox;
 mod iq;
 mod lids;
+mod logout;
 mod newsletter;
 mod notify;
 mod outbox;
