@@ -136,26 +136,38 @@ async fn decrypt_failures_are_counted_and_the_resend_lands() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn reconnects_are_counted() {
+async fn a_connection_lost_before_the_ack_counts_a_reconnect_and_a_retry() {
     let dir = TempDir::new("reconnect");
     let sim = simulator().await;
     let alice = sim.simulator().create_account(Some("15550001111")).unwrap();
+    sim.simulator().create_account(Some("15550002222")).unwrap();
     let server = serve(&dir.0, &sim, |_| {}).await;
     let token = key(&dir.0, "acme", "send,read,sessions");
     let addr = server.addr;
     let id = paired_session(addr, &token, &sim, &alice.jid).await;
     let device = device_of(addr, &token, &id).await;
     assert_eq!(metric(addr, "wa_gateway_reconnects_total").await, 0);
+    assert_eq!(metric(addr, "wa_gateway_send_retries_total").await, 0);
 
-    sim.simulator().inject(Fault::DropNow { device }).unwrap();
-    tokio::time::timeout(TIMEOUT, async {
-        while metric(addr, "wa_gateway_reconnects_total").await == 0 {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    })
-    .await
-    .expect("the reconnect was not counted");
-    common::wait_status(addr, &token, &id, "connected").await;
+    // The server routes the message, then the connection drops before its ack: the engine
+    // reconnects and sends it again with the same id.
+    sim.simulator()
+        .inject(Fault::DropAfterRouting { device })
+        .unwrap();
+    let body = format!(r#"{{"chat":"{BOB}","text":"across a reconnect"}}"#);
+    let sent = call(
+        addr,
+        Method::POST,
+        &format!("/api/v1/sessions/{id}/messages"),
+        Some(&token),
+        Some(&body),
+        &[],
+    )
+    .await;
+    assert_eq!(sent.status, StatusCode::OK, "{}", sent.json);
+    assert_eq!(sent.json["replayed"], true);
+    assert_eq!(metric(addr, "wa_gateway_send_retries_total").await, 1);
+    assert!(metric(addr, "wa_gateway_reconnects_total").await >= 1);
     server.stop();
 }
 
