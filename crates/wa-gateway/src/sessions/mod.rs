@@ -339,7 +339,10 @@ impl SessionManager {
     /// # Errors
     /// Database and store errors.
     pub async fn logout(&self, entry: &Arc<Entry>) -> Result<LogoutOutcome> {
-        let running = entry.state().session.clone();
+        let (running, paired) = {
+            let state = entry.state();
+            (state.session.clone(), state.device.is_some())
+        };
         let outcome = match running {
             Some(session) => match session.logout().await {
                 Ok(()) => LogoutOutcome::ServerNotified,
@@ -352,7 +355,9 @@ impl SessionManager {
                     })
                 }
             },
-            None => LogoutOutcome::NotNotified("not connected"),
+            None if paired => LogoutOutcome::NotNotified("not connected"),
+            // Pairing (or never paired): no device is linked, there is nothing to unlink.
+            None => LogoutOutcome::NotNotified("not paired"),
         };
         let device = {
             let mut state = entry.state();
