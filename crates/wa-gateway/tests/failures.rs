@@ -21,7 +21,7 @@ use wa_sim::Fault;
 
 const BOB: &str = "15550002222@s.whatsapp.net";
 
-/// The value of an unlabelled metric.
+/// The value of a metric line (`name` with its labels, if any).
 async fn metric(addr: std::net::SocketAddr, name: &str) -> u64 {
     let text = call(addr, Method::GET, "/metrics", None, None, &[]).await;
     let text = String::from_utf8(text.bytes).unwrap();
@@ -132,6 +132,10 @@ async fn decrypt_failures_are_counted_and_the_resend_lands() {
     .await
     .expect("the resend was not recorded");
     assert_eq!(metric(addr, "wa_gateway_decrypt_failures_total").await, 1);
+    assert_eq!(
+        metric(addr, r#"wa_gateway_received_total{kind="message"}"#).await,
+        1
+    );
     server.stop();
 }
 
