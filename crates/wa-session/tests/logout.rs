@@ -1,5 +1,6 @@
 //! `Session::logout`: the server unlinks the device (it is removed, and its credentials no
-//! longer log in), the session stops; without a connection nothing is sent and it says so.
+//! longer log in), the session stops; without a connection nothing is sent and it says so; a
+//! companion cannot unlink another device.
 
 #![allow(
     clippy::unwrap_used,
@@ -10,6 +11,7 @@
 
 use std::time::Duration;
 
+use wa_binary::{Jid, Node, Server};
 use wa_noise::CertVerifier;
 use wa_session::{Error, Event, Session, SessionConfig};
 use wa_sim::Simulator;
@@ -72,4 +74,31 @@ async fn logout_while_disconnected_tells_nobody() {
 
     assert!(matches!(session.logout().await, Err(Error::Disconnected)));
     assert!(!sim.device(&info.jid).unwrap().removed);
+}
+
+#[tokio::test]
+async fn a_companion_cannot_unlink_another_device() {
+    let sim = Simulator::new(73);
+    let alice = sim.create_account(Some("15550001111")).unwrap();
+    let running = sim.listen("127.0.0.1:0").await.unwrap();
+    let (store, device, _info) = common::paired_device(&sim, &alice).await;
+    let (_other_store, _other, other) = common::paired_device(&sim, &alice).await;
+    let mut config =
+        SessionConfig::new(running.url(), CertVerifier::new(running.root_public_key()));
+    config.iq_timeout = Duration::from_secs(10);
+    let (session, mut events) = Session::start(config, store, device).await.unwrap();
+    expect(&mut events, |e| matches!(e, Event::Connected { .. })).await;
+
+    let unlink_other = Node::new("iq")
+        .with_attr("xmlns", "md")
+        .with_attr("type", "set")
+        .with_attr("to", Jid::server_only(Server::User))
+        .with_children(vec![Node::new("remove-companion-device")
+            .with_attr("jid", other.jid.clone())
+            .with_attr("reason", "user_initiated")]);
+    assert!(matches!(
+        session.iq(unlink_other).await,
+        Err(Error::Iq { code: 403, .. })
+    ));
+    assert!(!sim.device(&other.jid).unwrap().removed);
 }
