@@ -5,7 +5,8 @@
 //! in process against its cryptographic floor; `wa record` records an engine session against
 //! the simulator into a transcript and `wa replay FILE...` replays transcripts byte for byte;
 //! `wa serve` runs the HTTP gateway (with `--sim`, against an in-process simulator) and
-//! `wa keys create` makes its API keys.
+//! `wa keys create` makes its API keys; `wa pair` links a new device from the terminal (QR
+//! drawn in Unicode half blocks).
 
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -16,6 +17,7 @@ use clap::{Parser, Subcommand};
 mod bench;
 mod engine_loop;
 mod keys;
+mod pair;
 mod replay;
 mod serve;
 mod sim;
@@ -48,6 +50,9 @@ enum Command {
     /// With --sim everything runs on this machine: sessions pair with and talk to an
     /// in-process simulator whose /sim/ control API is served on --sim-listen.
     Serve(serve::ServeArgs),
+    /// Link a new companion device: shows the pairing QR code in the terminal (redrawn as
+    /// it rotates) until the phone scans it, saves the device in --data and prints its JID.
+    Pair(pair::PairArgs),
     /// API keys of the gateway.
     Keys {
         #[command(subcommand)]
@@ -97,6 +102,13 @@ fn main() -> ExitCode {
             Ok(()) => ExitCode::SUCCESS,
             Err(error) => {
                 let _ = writeln!(std::io::stderr(), "wa serve: {error:#}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::Pair(args) => match pair::run(&args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                let _ = writeln!(std::io::stderr(), "wa pair: {error:#}");
                 ExitCode::FAILURE
             }
         },

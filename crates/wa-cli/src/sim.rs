@@ -32,9 +32,10 @@ Control API (JSON; errors are {\"error\":{\"code\",\"message\"}}):
                                       device, timestamp, text?, target?, emoji?, admin?}]
   GET    /sim/receipts?jid=J         receipts J's phone got: [{id, device, chat, kind}]
   POST   /sim/phones/{jid}           {online?, fail_next_decrypts?, lose_sessions?}
-  POST   /sim/faults                 {kind, device?, count?, delay_ms?, error?, seed?,
+  POST   /sim/faults                 {kind, device?, count?, delay_ms?, error?, code?, seed?,
                                       per_mille?}; kind: drop_now, drop_before_routing,
                                       drop_after_routing, delay_acks, withhold_acks,
+                                      refuse_messages (code), corrupt_deliveries,
                                       stream_error (error: conflict, device_removed,
                                       restart_required, service_unavailable), random_drops
   POST   /sim/restart                close every connection (state is kept)";

@@ -50,6 +50,15 @@ pub enum Error {
     /// The WhatsApp server refused or did not acknowledge the send.
     #[error("the send failed: {0}")]
     SendFailed(String),
+    /// The WhatsApp server refused the message (its ack carried an error code); answered as
+    /// `send_failed` with the code and the refused message's id in the details.
+    #[error("the send failed: the server refused it ({code})")]
+    Refused {
+        /// The server's error code.
+        code: u16,
+        /// The WhatsApp message id the refused message had.
+        message_id: Option<String>,
+    },
     /// The gateway database failed.
     #[error("database: {0}")]
     Db(#[from] rusqlite::Error),
@@ -105,7 +114,7 @@ impl Error {
             Self::Forbidden(_) => "forbidden",
             Self::RateLimited { .. } => "rate_limited",
             Self::Disconnected => "disconnected",
-            Self::SendFailed(_) => "send_failed",
+            Self::SendFailed(_) | Self::Refused { .. } => "send_failed",
             Self::Db(_)
             | Self::Store(_)
             | Self::Session(_)
@@ -130,7 +139,7 @@ impl Error {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Disconnected | Self::Closed => StatusCode::SERVICE_UNAVAILABLE,
-            Self::SendFailed(_) => StatusCode::BAD_GATEWAY,
+            Self::SendFailed(_) | Self::Refused { .. } => StatusCode::BAD_GATEWAY,
             Self::Db(_)
             | Self::Store(_)
             | Self::Session(_)
@@ -150,6 +159,9 @@ impl Error {
             Self::Forbidden(capability) => serde_json::json!({ "capability": capability }),
             Self::RateLimited { limit, retry_after } => {
                 serde_json::json!({ "limitPerMinute": limit, "retryAfterSeconds": retry_after })
+            }
+            Self::Refused { code, message_id } => {
+                serde_json::json!({ "serverCode": code, "waMessageId": message_id })
             }
             _ => Value::Null,
         }
@@ -186,7 +198,10 @@ impl From<wa_session::Error> for Error {
                 details: serde_json::json!({ "reason": "not_group_admin" }),
             },
             E::Disconnected => Self::Disconnected,
-            E::ServerError(code) => Self::SendFailed(format!("the server refused it ({code})")),
+            E::ServerError { code, message_id } => Self::Refused {
+                code,
+                message_id: message_id.map(|id| id.as_str().to_owned()),
+            },
             E::Timeout => Self::SendFailed("no acknowledgement from the server in time".into()),
             E::Iq { code, .. } => Self::SendFailed(format!("the server answered {code}")),
             other => Self::Session(other),

@@ -55,7 +55,7 @@ pub use metrics::{render_webhooks as render_webhook_metrics, Metrics};
 pub use ratelimit::RateLimiter;
 pub use routes::openapi::document as openapi_document;
 pub use routes::PATHS;
-pub use sessions::{Entry, Origin, Sent, SessionManager};
+pub use sessions::{Entry, LogoutOutcome, Origin, Sent, SessionManager};
 pub use sink::{EventSink, GatewayEvent, NoopSink, SinkFuture};
 pub use wa_webhooks;
 pub use webhook_sink::WebhookSink;

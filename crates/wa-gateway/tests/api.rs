@@ -334,6 +334,10 @@ async fn a_session_pairs_sends_reacts_unreacts_and_revokes() {
     )
     .await;
     assert_eq!(out.json["status"], "logged_out");
+    // The server was told: it unlinked the device.
+    assert_eq!(out.json["details"]["serverNotified"], true, "{}", out.json);
+    let linked: wa_binary::Jid = status.json["jid"].as_str().unwrap().parse().unwrap();
+    assert!(sim.simulator().device(&linked).unwrap().removed);
     let body = format!(r#"{{"chat":"{BOB}","text":"still there?"}}"#);
     let refused = call(addr, Method::POST, &base, Some(&token), Some(&body), &[]).await;
     assert_eq!(

@@ -68,8 +68,13 @@ pub enum Error {
     Disconnected,
     /// The server refused a message (the `error` of its `<ack>`, e.g. 403 for a group we are
     /// not in), or the group metadata it needs.
-    #[error("the server refused the message ({0})")]
-    ServerError(u16),
+    #[error("the server refused the message ({code})")]
+    ServerError {
+        /// The error code.
+        code: u16,
+        /// The id the refused message had (it is `failed` in the outbox), when one was drawn.
+        message_id: Option<crate::content::MessageId>,
+    },
     /// Revoking another member's group message needs us to be a group admin.
     #[error("only a group admin can revoke another member's message")]
     NotGroupAdmin,
@@ -87,6 +92,27 @@ pub enum Error {
         /// The error text (e.g. `item-not-found`).
         text: String,
     },
+}
+
+impl Error {
+    /// The id of the message this error is about: the refused send's for
+    /// [`Error::ServerError`], so that callers can record it as failed.
+    ///
+    /// ```
+    /// use wa_session::{content::MessageId, Error};
+    /// let id = MessageId::parse("3EB0AA")?;
+    /// let refused = Error::ServerError { code: 479, message_id: Some(id.clone()) };
+    /// assert_eq!(refused.message_id(), Some(&id));
+    /// assert_eq!(Error::Timeout.message_id(), None);
+    /// # Ok::<(), wa_session::Error>(())
+    /// ```
+    #[must_use]
+    pub fn message_id(&self) -> Option<&crate::content::MessageId> {
+        match self {
+            Self::ServerError { message_id, .. } => message_id.as_ref(),
+            _ => None,
+        }
+    }
 }
 
 /// Why a message id was refused.

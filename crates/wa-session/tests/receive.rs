@@ -150,7 +150,7 @@ impl Setup {
         let id = self.sim.send(&self.bob.jid, chat, content).unwrap();
         let node = self.next_message(&id).await;
         let received = self.handle(&node);
-        assert!(!received.decrypt_failed, "{received:?}");
+        assert!(received.decrypt_failure.is_none(), "{received:?}");
         assert_eq!(received.events.len(), 1, "{received:?}");
         self.send_replies(&received).await;
         (id, received.events[0].clone())
@@ -283,7 +283,8 @@ async fn fail_then_the_resend_decrypts() {
     let corrupted = corrupted.with_children(children);
 
     let received = s.handle(&corrupted);
-    assert!(received.decrypt_failed);
+    let failure = received.decrypt_failure.clone().unwrap();
+    assert_eq!((failure.id.as_str(), failure.retry_count), (id.as_str(), 1));
     assert!(received.events.is_empty());
     assert_eq!(received.replies[0].attr_str("type"), Some("retry"));
     s.send_replies(&received).await;

@@ -294,12 +294,18 @@ async fn server_refusals_are_server_errors() {
         .unwrap();
     assert!(matches!(
         s.session.send_text(&group, "let me in").await,
-        Err(Error::ServerError(403))
+        Err(Error::ServerError {
+            code: 403,
+            message_id: Some(_)
+        })
     ));
     // An account that does not exist: the message ack says 404.
     let nobody: Jid = "15559999999@s.whatsapp.net".parse().unwrap();
     let refused = s.session.send_text(&nobody, "anyone?").await;
-    assert!(matches!(refused, Err(Error::ServerError(_))), "{refused:?}");
+    assert!(
+        matches!(&refused, Err(e @ Error::ServerError { code: 404, .. }) if e.message_id().is_some()),
+        "{refused:?}"
+    );
 }
 
 #[tokio::test]

@@ -168,6 +168,13 @@ fn handle(shared: &Shared, device: &DeviceRef, stanza: &Node<'_>, tx: &OutboundT
         state.hub.close(device, None);
         return false;
     }
+    if let MessageFault::Refuse(code) = fault {
+        tracing::debug!(code, "fault: message refused");
+        if let Some(ack) = refusal(stanza, code) {
+            let _ = tx.send(Outbound::Node(ack));
+        }
+        return true;
+    }
     let routed = state.route_stanza(device, stanza, now);
     let keep_reading = match (fault, routed.reply) {
         (MessageFault::DropAfter, _) => {
@@ -195,6 +202,19 @@ fn handle(shared: &Shared, device: &DeviceRef, stanza: &Node<'_>, tx: &OutboundT
     };
     state.dispatch(routed.deliveries, now);
     keep_reading
+}
+
+/// `<ack class="message" id from error="CODE"/>` for a message the server refuses.
+fn refusal(stanza: &Node<'_>, code: u16) -> Option<Node<'static>> {
+    let id = stanza.attr_str("id")?.to_owned();
+    let mut ack = Node::new("ack")
+        .with_attr("class", "message")
+        .with_attr("id", id)
+        .with_attr("error", code.to_string());
+    if let Some(to) = stanza.attr_jid("to") {
+        ack = ack.with_attr("from", to);
+    }
+    Some(ack)
 }
 
 /// Writes what the hub and the reader queue, batching what is already waiting into one

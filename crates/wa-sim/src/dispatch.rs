@@ -21,6 +21,10 @@ impl State {
         now: u64,
     ) -> Routed {
         let routed = match stanza.tag() {
+            "iq" if crate::unlink::is_unlink(stanza) => Routed {
+                reply: Some(self.unlink_companion(device, stanza, now)),
+                ..Routed::default()
+            },
             "iq" => {
                 if stanza.attr_str("xmlns") == Some("usync") {
                     self.watch_device_lists(device, stanza);

@@ -51,6 +51,25 @@ pub enum Fault {
         /// How many messages.
         count: u32,
     },
+    /// Deliver the device's next `count` incoming messages with bytes of each `<enc>`
+    /// flipped (its MAC no longer checks): the device cannot decrypt them and asks the
+    /// sender to retry.
+    CorruptDeliveries {
+        /// The device.
+        device: Jid,
+        /// How many messages.
+        count: u32,
+    },
+    /// Acknowledge the device's next `count` messages with `<ack error="CODE">` instead of
+    /// routing them (a refused send).
+    RefuseMessages {
+        /// The device.
+        device: Jid,
+        /// How many messages.
+        count: u32,
+        /// The ack's error code (e.g. 479).
+        code: u16,
+    },
     /// Send a stream error to the device and close its connection.
     StreamError {
         /// The device.
@@ -117,12 +136,16 @@ pub(crate) enum MessageFault {
     DelayAck(Duration),
     /// Route, never ack.
     WithholdAck,
+    /// Do not route; ack with this error code.
+    Refuse(u16),
 }
 
 /// The faults armed for the next messages of each device, and the random-drop generator.
 #[derive(Debug, Default)]
 pub(crate) struct Faults {
     armed: HashMap<DeviceRef, VecDeque<MessageFault>>,
+    /// How many more incoming messages to corrupt, per device.
+    corrupt: HashMap<DeviceRef, u32>,
     random: Option<(ChaCha20Rng, u16)>,
 }
 
@@ -132,6 +155,17 @@ impl Faults {
         let queue = self.armed.entry(device).or_default();
         for _ in 0..count {
             queue.push_back(fault);
+        }
+    }
+
+    /// Whether the message about to be delivered to `device` is to be corrupted (counts it).
+    pub(crate) fn corrupt_delivery(&mut self, device: &DeviceRef) -> bool {
+        match self.corrupt.get_mut(device) {
+            Some(left) if *left > 0 => {
+                *left -= 1;
+                true
+            }
+            _ => false,
         }
     }
 
@@ -162,6 +196,29 @@ impl Faults {
             None => MessageFault::None,
         }
     }
+}
+
+/// `message` with the middle and last bytes of each `<enc>` flipped.
+pub(crate) fn corrupt_message(mut message: Node<'static>) -> Node<'static> {
+    if message.tag() != "message" {
+        return message;
+    }
+    if let wa_binary::Content::Nodes(children) = &mut message.content {
+        for enc in children.iter_mut().filter(|child| child.tag() == "enc") {
+            if let wa_binary::Content::Bytes(bytes) = &mut enc.content {
+                // The middle byte lies in the ciphertext (or a prekey message's inner message)
+                // and the last in the MAC or signature: neither check passes.
+                let bytes = bytes.to_mut();
+                let middle = bytes.len() / 2;
+                for index in [middle, bytes.len().saturating_sub(1)] {
+                    if let Some(byte) = bytes.get_mut(index) {
+                        *byte ^= 0x5a;
+                    }
+                }
+            }
+        }
+    }
+    message
 }
 
 impl Simulator {
@@ -212,6 +269,18 @@ impl Simulator {
             Fault::WithholdAcks { device, count } => {
                 let device = state.registry.resolve_live(&device)?;
                 state.faults.arm(device, MessageFault::WithholdAck, count);
+            }
+            Fault::RefuseMessages {
+                device,
+                count,
+                code,
+            } => {
+                let device = state.registry.resolve_live(&device)?;
+                state.faults.arm(device, MessageFault::Refuse(code), count);
+            }
+            Fault::CorruptDeliveries { device, count } => {
+                let device = state.registry.resolve_live(&device)?;
+                *state.faults.corrupt.entry(device).or_default() += count;
             }
         }
         Ok(())

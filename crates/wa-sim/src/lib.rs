@@ -4,8 +4,8 @@
 //! It is a small server, one module per concern: the handshake and the connection loop
 //! (`connection`, `server`), accounts and devices (`registry`), the simulated primary phones
 //! (`phone`, `phones`), pairing (`pairing`), IQ handlers (`iq`), message routing (`routing`,
-//! `hub`, `dispatch`), groups (`groups`), faults (`faults`, `clock`) and the HTTP control API
-//! (`http`).
+//! `hub`, `dispatch`), groups (`groups`), logout (`unlink`), faults (`faults`, `clock`) and the
+//! HTTP control API (`http`).
 //!
 //! * **Handshake.** Its own certificate root, derived from a seed, and a Noise static key
 //!   certified by a chain from that root ([`Simulator::root_public_key`] is what clients
@@ -24,7 +24,8 @@
 //!   `<ib><offline count/></ib>`); an unknown or removed one gets `<failure reason="401"/>`.
 //! * **IQ handlers.** Ping, prekey count and upload (validated), prekey bundle fetch by PN or
 //!   LID device JID (consuming one-time prekeys), usync device lists and LIDs, group metadata
-//!   (`w:g2`, PN or LID addressing), passive/active, and
+//!   (`w:g2`, PN or LID addressing), passive/active, a companion's own unlink (`md`
+//!   `remove-companion-device`: the device is removed, its later logins get 401), and
 //!   `<error code="501" text="feature-not-implemented"/>` for the rest.
 //! * **Routing.** A `<message>` to a user fans out per `<to>` device (the sender's own other
 //!   devices get `recipient`), a `<message>` to a group goes by sender key to every member
@@ -33,7 +34,8 @@
 //!   Offline devices get their messages at login, unacknowledged ones are re-sent, an id
 //!   reaches a device once (retries excepted), receipts go back to the sending device.
 //! * **Faults.** [`Simulator::inject`] with a [`Fault`] (drops before or after routing,
-//!   delayed or withheld acks, stream errors, seeded random drops), [`Simulator::restart`], and
+//!   delayed, withheld or refusing acks, deliveries whose `<enc>` bytes are damaged, stream
+//!   errors, seeded random drops), [`Simulator::restart`], and
 //!   an injectable [`Clock`] for every server timestamp.
 //! * **Control.** This Rust API, and the same operations over HTTP
 //!   ([`RunningSimulator::control_url`]); `wa sim --listen ADDR` runs it standalone.
@@ -95,6 +97,7 @@ mod registry;
 mod routing;
 mod server;
 mod simulator;
+mod unlink;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 #[cfg(feature = "test-util")]

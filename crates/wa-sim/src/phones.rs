@@ -105,8 +105,14 @@ impl State {
                 && self.phones.phones.contains_key(&delivery.to.phone)
                 && !self.phones.offline.contains(&delivery.to.phone);
             if !to_phone {
-                self.hub
-                    .deliver(&delivery.to, delivery.node, delivery.ack_id);
+                let node = if delivery.node.tag() == "message"
+                    && self.faults.corrupt_delivery(&delivery.to)
+                {
+                    crate::faults::corrupt_message(delivery.node)
+                } else {
+                    delivery.node
+                };
+                self.hub.deliver(&delivery.to, node, delivery.ack_id);
                 continue;
             }
             for answer in self.phone_receives(&delivery.to, &delivery.node, now) {

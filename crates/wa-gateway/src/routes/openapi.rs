@@ -29,7 +29,7 @@ fn send_responses() -> Value {
         ("429", "rate_limited"),
         (
             "502",
-            "send_failed: the server refused or did not acknowledge it",
+            "send_failed: the server refused or did not acknowledge it (refused: details {serverCode, waMessageId}; a refused text then reads `failed`)",
         ),
         ("503", "disconnected: the session is not connected"),
     ]);
@@ -96,7 +96,7 @@ pub fn document() -> Value {
             "/api/v1/sessions/{session}": {
                 "parameters": [session_param()],
                 "get": { "summary": "A session's status: pairing, connecting, connected, disconnected or logged_out (needs `read`)", "responses": read_responses("Session") },
-                "delete": { "summary": "Log out: stop the session and forget its credentials (needs `sessions`)", "responses": read_responses("the session, now logged_out") }
+                "delete": { "summary": "Log out: ask the server to unlink the device, stop the session and forget its credentials (needs `sessions`). `details.serverNotified` is false (with `details.reason`) when the server could not be told (not connected): the device then stays linked until removed from the phone", "responses": read_responses("the session, now logged_out, with details {serverNotified, reason?}") }
             },
             "/api/v1/sessions/{session}/qr": {
                 "parameters": [session_param(), { "name": "format", "in": "query", "required": false, "schema": { "enum": ["png", "svg"] } }],

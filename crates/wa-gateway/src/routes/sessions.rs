@@ -13,7 +13,7 @@ use super::extract::{Caller, Segments};
 use super::{set, AppState};
 use crate::error::{Error, Result};
 use crate::ids::Capability;
-use crate::sessions::Entry;
+use crate::sessions::{Entry, LogoutOutcome};
 
 fn describe(entry: &Entry) -> Value {
     let (jid, lid) = entry.jids();
@@ -125,6 +125,12 @@ pub(super) async fn logout(
 ) -> Result<Json<Value>> {
     caller.require(Capability::Sessions)?;
     let entry = session_of(&state, &caller, &id)?;
-    state.manager.logout(&entry).await?;
-    Ok(Json(describe(&entry)))
+    let outcome = state.manager.logout(&entry).await?;
+    let mut body = describe(&entry);
+    let details = match outcome {
+        LogoutOutcome::ServerNotified => json!({ "serverNotified": true }),
+        LogoutOutcome::NotNotified(reason) => json!({ "serverNotified": false, "reason": reason }),
+    };
+    set(&mut body, "details", details);
+    Ok(Json(body))
 }

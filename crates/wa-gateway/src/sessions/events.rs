@@ -118,6 +118,10 @@ async fn on_event(shared: &Arc<Shared>, entry: &Entry, event: Event) {
             };
             receipts::apply(&manager, entry, &chat, &message_ids, &kind).await;
         }
+        Event::DecryptFailed { retry_count, .. } => {
+            tracing::debug!(session = %entry.id, retry_count, "incoming message did not decrypt");
+            shared.metrics.decrypt_failure();
+        }
         _ => {}
     }
 }

@@ -121,6 +121,15 @@ impl Entry {
     }
 }
 
+/// Whether a logout reached the WhatsApp server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogoutOutcome {
+    /// The server unlinked the device.
+    ServerNotified,
+    /// The session was cleared here only, for this reason (e.g. `disconnected`).
+    NotNotified(&'static str),
+}
+
 /// The sessions of this gateway process.
 #[derive(Debug, Clone)]
 pub struct SessionManager {
@@ -326,12 +335,35 @@ impl SessionManager {
         list
     }
 
-    /// Logs `entry` out: stops it (or abandons its pairing), forgets its credentials in the
-    /// engine's store and marks it `logged_out`. Its messages stay readable.
+    /// Logs `entry` out: asks the server to unlink the device when the session is connected,
+    /// stops it (or abandons its pairing), forgets its credentials in the engine's store and
+    /// marks it `logged_out`. Its messages stay readable. Without a connection (or when the
+    /// server does not confirm) the session is cleared here all the same and the outcome
+    /// says the server was not told: the device stays linked until removed from the phone.
     ///
     /// # Errors
     /// Database and store errors.
-    pub async fn logout(&self, entry: &Arc<Entry>) -> Result<()> {
+    pub async fn logout(&self, entry: &Arc<Entry>) -> Result<LogoutOutcome> {
+        let (running, paired) = {
+            let state = entry.state();
+            (state.session.clone(), state.device.is_some())
+        };
+        let outcome = match running {
+            Some(session) => match session.logout().await {
+                Ok(()) => LogoutOutcome::ServerNotified,
+                Err(error) => {
+                    tracing::info!(session = %entry.id, %error, "the server was not told of the logout");
+                    LogoutOutcome::NotNotified(match error {
+                        wa_session::Error::Disconnected => "disconnected",
+                        wa_session::Error::Timeout => "no answer from the server",
+                        _ => "the server refused the unlink",
+                    })
+                }
+            },
+            None if paired => LogoutOutcome::NotNotified("not connected"),
+            // Pairing (or never paired): no device is linked, there is nothing to unlink.
+            None => LogoutOutcome::NotNotified("not paired"),
+        };
         let device = {
             let mut state = entry.state();
             state.logged_out = true;
@@ -356,7 +388,7 @@ impl SessionManager {
             .call(move |conn| db::sessions::set_device(conn, &id, None, None))
             .await?;
         events::set_status(&self.shared, entry, SessionStatus::LoggedOut).await;
-        Ok(())
+        Ok(outcome)
     }
 
     /// How many sessions are in each state (every state listed).

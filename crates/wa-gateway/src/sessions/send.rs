@@ -95,10 +95,28 @@ impl SessionManager {
         origin: &Origin,
     ) -> Result<Sent> {
         let session = entry.session()?;
-        let result = session.send_text_with(chat, text, &options(key)).await?;
+        let shared = self.shared();
+        let result = match session.send_text_with(chat, text, &options(key)).await {
+            Ok(result) => result,
+            Err(error) => {
+                if let Some(id) = error.message_id() {
+                    // The server refused it: the message exists, as failed.
+                    let row = NewMessage {
+                        wa_id: id.as_str().to_owned(),
+                        chat: chat.to_string(),
+                        sender: Some(record::own_user(entry)),
+                        from_me: true,
+                        status: MessageStatus::Failed,
+                        origin: origin.get(),
+                        timestamp: db::now_secs(),
+                    };
+                    record::message(shared, entry, row).await;
+                }
+                return Err(error.into());
+            }
+        };
         let sent = sent(&result, key);
         self.note_retry(&sent);
-        let shared = self.shared();
         let row = NewMessage {
             wa_id: sent.wa_message_id.clone(),
             chat: chat.to_string(),

@@ -35,6 +35,22 @@ pub enum Event {
     Replaced,
     /// A message, reaction or revoke arrived and was decrypted.
     Incoming(Box<ReceiveEvent>),
+    /// An incoming message did not decrypt. Sent after the session answered it (with a
+    /// retry receipt asking the sender to encrypt it again, while `retry_sent`); the resend,
+    /// when it decrypts, comes as [`Event::Incoming`]. Holds no ciphertext and no keys.
+    DecryptFailed {
+        /// The chat, in our view.
+        chat: Jid,
+        /// The message's id.
+        id: MessageId,
+        /// The sending device.
+        sender: Jid,
+        /// Which retry this was for the message (1 for the first failure).
+        retry_count: u32,
+        /// Whether a retry receipt went out (false once the retries are used up: the
+        /// message is lost).
+        retry_sent: bool,
+    },
     /// A peer (or one of our other devices) reports progress of messages we sent: delivered,
     /// read, played, ... Retry receipts are not reported: the session answers them by
     /// re-encrypting the message for the device that asked.

@@ -4,8 +4,9 @@
 //!
 //! What it does today: login, IQs with timeouts, keepalive pings, prekey refill, stream
 //! errors (`conflict` → [`Event::Replaced`] and stop, `device_removed` / `<failure 401>` →
-//! [`Event::LoggedOut`] and stop, 515/503/network loss → reconnect), raw stanza sends, and
-//! the send path (`send_text`, `react`, `unreact`, `revoke`: acks resolved by message id, many
+//! [`Event::LoggedOut`] and stop, 515/503/network loss → reconnect), raw stanza sends,
+//! logout (`logout`: the server unlinks the device, then the session stops), undecryptable
+//! messages reported as [`Event::DecryptFailed`] after their retry receipt, and the send path (`send_text`, `react`, `unreact`, `revoke`: acks resolved by message id, many
 //! in flight), durable through the store's outbox (idempotency keys, resend of unacked
 //! messages at start, retry receipts answered from it). The receive path is built on top of
 //! it.
@@ -17,6 +18,7 @@ mod group_commit;
 mod inbox;
 mod iq;
 mod lids;
+mod logout;
 mod newsletter;
 mod notify;
 mod outbox;

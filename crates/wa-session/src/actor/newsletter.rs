@@ -47,7 +47,10 @@ impl Session {
         let (ack, replayed) = self.await_ack(stanza, &id, written).await?;
         let ack = parse_ack(&ack)?;
         if let Some(code) = ack.error {
-            return Err(Error::ServerError(code));
+            return Err(Error::ServerError {
+                code,
+                message_id: Some(id),
+            });
         }
         Ok(SendResult {
             message_id: id,

@@ -117,7 +117,10 @@ pub(super) enum Again<'s> {
 fn settled_result(entry: &OutboxEntry) -> Option<Result<SendResult>> {
     match entry.state {
         OutboxState::Pending => None,
-        OutboxState::Failed { code } => Some(Err(Error::ServerError(code))),
+        OutboxState::Failed { code } => Some(Err(Error::ServerError {
+            code,
+            message_id: MessageId::parse(entry.message_id.as_str()).ok(),
+        })),
         OutboxState::Acked { server_timestamp } => Some(
             MessageId::parse(entry.message_id.as_str()).map(|message_id| SendResult {
                 message_id,
@@ -162,7 +165,10 @@ impl Session {
                 state.forget_devices(std::slice::from_ref(chat));
             }
             self.mark(id, OutboxState::Failed { code }).await?;
-            return Err(Error::ServerError(code));
+            return Err(Error::ServerError {
+                code,
+                message_id: Some(queued.id),
+            });
         }
         let server_timestamp = ack.t.unwrap_or_default();
         self.mark(id, OutboxState::Acked { server_timestamp })

@@ -397,6 +397,15 @@ async fn on_message(
     if let Err(error) = sender.send_many(&received.replies).await {
         return Some(lost(&format!("send failed: {error}"), true));
     }
+    if let Some(failure) = received.decrypt_failure {
+        let _ = context.events.send(Event::DecryptFailed {
+            chat: failure.chat,
+            id: failure.id,
+            sender: failure.sender,
+            retry_count: failure.retry_count,
+            retry_sent: failure.retry_sent,
+        });
+    }
     None
 }
 

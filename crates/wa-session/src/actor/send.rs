@@ -272,7 +272,15 @@ impl Session {
         };
         let id = MessageId::generate(now, Some(state.own.user(Addressing::Pn)?), &mut state.rng());
         let info = if chat.is_group() {
-            Some(self.group_info(chat).await?)
+            match self.group_info(chat).await {
+                Err(Error::ServerError { code, .. }) => {
+                    return Err(Error::ServerError {
+                        code,
+                        message_id: Some(id),
+                    })
+                }
+                other => Some(other?),
+            }
         } else {
             None
         };
@@ -494,7 +502,12 @@ impl Session {
             return Ok(info);
         }
         let reply = match self.iq(group_query(group)).await {
-            Err(Error::Iq { code, .. }) => return Err(Error::ServerError(code)),
+            Err(Error::Iq { code, .. }) => {
+                return Err(Error::ServerError {
+                    code,
+                    message_id: None,
+                })
+            }
             other => other?,
         };
         let info = GroupInfo::parse(&reply)?;

@@ -121,7 +121,25 @@ pub struct Received {
     pub events: Vec<ReceiveEvent>,
     /// Stanzas to send, in order: the delivery or retry receipt, then the `<ack>`.
     pub replies: Vec<Node<'static>>,
-    /// Whether the message failed to decrypt (a retry receipt is among the replies unless the
-    /// retries for it are used up).
-    pub decrypt_failed: bool,
+    /// Set when the message failed to decrypt (a retry receipt is among the replies unless
+    /// the retries for it are used up).
+    pub decrypt_failure: Option<DecryptFailure>,
+}
+
+/// A received message that did not decrypt: who sent it and how often we asked for it again.
+/// It holds no ciphertext and no key material.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DecryptFailure {
+    /// The chat, in our view.
+    pub chat: Jid,
+    /// The message's id.
+    pub id: MessageId,
+    /// The sending device.
+    pub sender: Jid,
+    /// Which retry receipt this failure answered with (1 for the first), counting the ones
+    /// the sender's resends report.
+    pub retry_count: u32,
+    /// Whether a retry receipt was sent (false once the retries for it are used up).
+    pub retry_sent: bool,
 }

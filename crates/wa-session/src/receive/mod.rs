@@ -74,7 +74,8 @@ use crate::fanout::OwnIdentity;
 
 pub use decrypt::ReceiveStore;
 pub use events::{
-    MessageReceived, ReactionChange, ReactionEvent, ReceiveEvent, Received, RevokeEvent,
+    DecryptFailure, MessageReceived, ReactionChange, ReactionEvent, ReceiveEvent, Received,
+    RevokeEvent,
 };
 pub use notification::{notification_ack, read_notification, Notification};
 pub use receipt::{read_receipt, Receipt, ReceiptKind};
@@ -140,7 +141,7 @@ impl ReceiveIdentity {
 /// sending the replies.
 ///
 /// Decrypt failures never surface as errors: they give a retry receipt
-/// ([`Received::decrypt_failed`]).
+/// ([`Received::decrypt_failure`]).
 ///
 /// # Errors
 /// [`crate::Error::MalformedStanza`] / [`crate::Error::InvalidMessageId`] for a stanza that
@@ -193,13 +194,20 @@ where
         }
         Err(Failure::Retry(error)) => {
             tracing::debug!(id = %envelope.id.as_str(), %error, "message did not decrypt");
-            received.decrypt_failed = true;
             let count = state.next_retry(&envelope.id, envelope.retry_count_in_message());
-            if count < receipts::MAX_RETRY {
+            let retry_sent = count < receipts::MAX_RETRY;
+            if retry_sent {
                 received
                     .replies
                     .push(receipts::retry_receipt(store, me, &envelope, count, rng)?);
             }
+            received.decrypt_failure = Some(DecryptFailure {
+                chat: envelope.chat.clone(),
+                id: envelope.id.clone(),
+                sender: envelope.sender.clone(),
+                retry_count: count,
+                retry_sent,
+            });
         }
     }
     received.replies.push(receipts::ack(&envelope));

@@ -187,7 +187,7 @@ fn a_text_gives_an_event_a_receipt_and_an_ack_once() {
     // Delivered again: acknowledged, no second event, no retry.
     let again = pair.handle(&node);
     assert!(again.events.is_empty());
-    assert!(!again.decrypt_failed);
+    assert!(again.decrypt_failure.is_none());
     assert_eq!(again.replies.len(), 2);
     assert_eq!(again.replies[0].attr_str("type"), None);
 }
@@ -331,7 +331,11 @@ fn failures_give_retry_receipts_with_keys_from_the_second_and_none_after_the_fou
     for count in 1..=5u32 {
         let received = pair.handle(&node);
         assert!(received.events.is_empty());
-        assert!(received.decrypt_failed);
+        let failure = received.decrypt_failure.as_ref().unwrap();
+        assert_eq!(failure.retry_count, count);
+        assert_eq!(failure.retry_sent, count < 5);
+        assert_eq!(failure.sender, pair.bob.jid);
+        assert_eq!(Some(failure.id.as_str()), node.attr_str("id"));
         if count == 5 {
             assert_eq!(
                 received.replies.len(),
@@ -407,7 +411,7 @@ fn bad_input_is_refused_or_retried_never_a_panic() {
                 .with_attr("type", kind)
                 .with_bytes(bytes)]);
         let received = pair.handle(&node);
-        assert!(received.decrypt_failed, "{kind}");
+        assert!(received.decrypt_failure.is_some(), "{kind}");
     }
 }
 

@@ -43,6 +43,19 @@ pub(super) enum FaultRequest {
         #[serde(default = "one")]
         count: u32,
     },
+    /// `{device, count?}`.
+    CorruptDeliveries {
+        device: String,
+        #[serde(default = "one")]
+        count: u32,
+    },
+    /// `{device, count?, code}`.
+    RefuseMessages {
+        device: String,
+        #[serde(default = "one")]
+        count: u32,
+        code: u16,
+    },
     /// `{device, error}`.
     StreamError {
         device: String,
@@ -116,6 +129,22 @@ impl FaultRequest {
             } => Fault::WithholdAcks {
                 device: device(&text)?,
                 count: checked_count(count)?,
+            },
+            Self::CorruptDeliveries {
+                device: text,
+                count,
+            } => Fault::CorruptDeliveries {
+                device: device(&text)?,
+                count: checked_count(count)?,
+            },
+            Self::RefuseMessages {
+                device: text,
+                count,
+                code,
+            } => Fault::RefuseMessages {
+                device: device(&text)?,
+                count: checked_count(count)?,
+                code,
             },
             Self::StreamError {
                 device: text,
