@@ -286,24 +286,6 @@ async fn unknown_dictionary_is_refused_before_dialing() {
     );
 }
 
-#[tokio::test]
-async fn wss_needs_a_tls_feature() {
-    // Our own loopback listener, so the TCP connect succeeds and the TLS step is what fails.
-    let (listener, url) = listen().await;
-    let url = url.replacen("ws://", "wss://", 1);
-    let _accepting = tokio::spawn(async move { listener.accept().await });
-    let result = timed(connect(
-        &url,
-        KeyPair::generate(&mut OsRng),
-        IntroHeader::V3,
-        &Pki::new().verifier(),
-        &login_payload(),
-        NOW,
-    ))
-    .await;
-    assert!(matches!(result, Err(Error::WebSocket(_))), "{result:?}");
-}
-
 // ---- A hand-written server: wa-noise and tokio-tungstenite directly, to send what
 // ---- `NodeSender` never would.
 
