@@ -4,9 +4,10 @@
 //! One [`SendPath::send`] is what the session actor does for one reaction once it knows the
 //! devices: [`build_reaction`](wa_session::content::build_reaction) (the protobuf), a fresh
 //! message id, [`encrypt_direct`](wa_session::fanout::encrypt_direct) or
-//! [`encrypt_group`](wa_session::fanout::encrypt_group) (padding, Signal or sender-key
+//! [`encrypt_group_for`](wa_session::fanout::encrypt_group_for) (padding, Signal or sender-key
 //! encryption into the `<message>` stanza), the binary-node encoder into a reused buffer, and the
-//! Noise transport's frame encryption into another. Our Signal store is in memory; sessions are
+//! Noise transport's frame encryption into another. A group's devices, `phash` and sender key
+//! holders are kept between sends in a [`GroupFanout`](wa_session::fanout::GroupFanout). Our Signal store is in memory; sessions are
 //! set up once, outside any timing, by a real `pkmsg` and reply with every peer device.
 //!
 //! [`Floor::run`] is the cryptography the same send cannot avoid (see [`floor`](Floor) for the

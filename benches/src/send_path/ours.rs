@@ -1,8 +1,6 @@
 //! Our side of a scenario: the engine's public content and fan-out API, the node encoder and
 //! the Noise transport, exactly as the session actor chains them for one reaction.
 
-use std::collections::HashSet;
-
 use prost::Message as _;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng as _;
@@ -13,8 +11,8 @@ use wa_session::content::{
     build_reaction, GroupAddressing, NoLidMappings, ReactionEmoji, TargetKey, UnixMillis,
 };
 use wa_session::fanout::{
-    encrypt_direct, encrypt_group, own_sender_key_name, Addressing, Bundles, DirectMessage,
-    GroupMessage, MessageId, OwnIdentity, StanzaAttrs,
+    encrypt_direct, encrypt_group_for, own_sender_key_name, Addressing, Bundles, DirectMessage,
+    GroupFanout, MessageId, OwnIdentity, StanzaAttrs,
 };
 use wa_signal::sender_key::{create_distribution_message, SenderKeyRecord, SenderKeyStore as _};
 use wa_signal::{IdentityKeyPair, RegistrationId};
@@ -50,8 +48,9 @@ enum Destination {
     },
     Group {
         group: Jid,
-        devices: Vec<Jid>,
-        has_sender_key: HashSet<Jid>,
+        /// The member devices, their `phash` and who holds our sender key, kept between sends
+        /// as the session keeps them per group.
+        fanout: GroupFanout,
         /// Every send is the first: our sender key is dropped before it.
         first: bool,
     },
@@ -152,8 +151,7 @@ impl SendPath {
                 )?;
                 let destination = Destination::Group {
                     group,
-                    devices: members,
-                    has_sender_key: HashSet::new(),
+                    fanout: GroupFanout::new(&own, Addressing::Lid, members)?,
                     first: matches!(scenario, Scenario::GroupFirst { .. }),
                 };
                 (destination, target)
@@ -223,8 +221,7 @@ impl SendPath {
             }
             Destination::Group {
                 group,
-                devices,
-                has_sender_key,
+                fanout,
                 first,
             } => {
                 if *first {
@@ -232,24 +229,17 @@ impl SendPath {
                     self.store
                         .store_sender_key(&name, &SenderKeyRecord::new())?;
                 }
-                let sent = encrypt_group(
+                let sent = encrypt_group_for(
                     &mut self.store,
                     &self.own,
-                    &GroupMessage {
-                        group,
-                        addressing: Addressing::Lid,
-                        devices,
-                        message: &message,
-                        attrs: &attrs,
-                    },
+                    group,
+                    fanout,
+                    &message,
+                    &attrs,
                     &self.no_bundles,
-                    has_sender_key,
                     &mut self.rng,
                 )?;
-                if sent.key_is_new {
-                    has_sender_key.clear();
-                }
-                has_sender_key.extend(sent.new_holders);
+                fanout.record_sent(&sent);
                 Ok(sent.stanza)
             }
         }
@@ -305,15 +295,15 @@ impl SendPath {
             }
             Destination::Group {
                 group,
-                devices,
+                fanout,
                 first,
-                ..
             } => {
                 floor.sender_key = Some(padded(reaction.encode().len()));
                 if *first {
                     floor.new_sender_key = true;
                     let skdm = distribution_message_len(group, &mut self.rng);
-                    let others = devices
+                    let others = fanout
+                        .devices()
                         .iter()
                         .filter(|device| !self.own.is_this_device(device))
                         .count();

@@ -19,6 +19,21 @@ pub(crate) fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
     mac.finalize().into_bytes().into()
 }
 
+/// HMAC-SHA256 of the one-byte messages `first` and `second` under one key, keyed once (a
+/// symmetric-ratchet step: the message key seed and the next chain key).
+#[allow(clippy::expect_used)] // HMAC takes keys of any length: this cannot fail
+pub(crate) fn hmac_sha256_bytes_pair(key: &[u8], first: u8, second: u8) -> ([u8; 32], [u8; 32]) {
+    let keyed = HmacSha256::new_from_slice(key).expect("HMAC accepts any key length");
+    let mut one = keyed.clone();
+    one.update(&[first]);
+    let mut two = keyed;
+    two.update(&[second]);
+    (
+        one.finalize().into_bytes().into(),
+        two.finalize().into_bytes().into(),
+    )
+}
+
 /// HKDF-SHA256 (RFC 5869) with a constant output length of at most 255 blocks; written out so
 /// that it is infallible. An empty salt equals 32 zero bytes (HMAC pads keys with zeros).
 pub(crate) fn hkdf_sha256<const N: usize>(
@@ -27,17 +42,21 @@ pub(crate) fn hkdf_sha256<const N: usize>(
     info: &[u8],
 ) -> Zeroizing<[u8; N]> {
     let prk = Zeroizing::new(hmac_sha256(salt, &[ikm]));
+    // The PRK keys every expand block: key the HMAC once and start each block from a copy.
+    #[allow(clippy::expect_used)] // HMAC takes keys of any length: this cannot fail
+    let keyed = HmacSha256::new_from_slice(prk.as_slice()).expect("HMAC accepts any key length");
     let mut okm = Zeroizing::new([0u8; N]);
     let mut previous = Zeroizing::new([0u8; 32]);
     let mut written = 0;
     let mut counter: u8 = 1;
     while written < N {
-        let prev: &[u8] = if counter == 1 {
-            &[]
-        } else {
-            previous.as_slice()
-        };
-        *previous = hmac_sha256(prk.as_slice(), &[prev, info, &[counter]]);
+        let mut block = keyed.clone();
+        if counter > 1 {
+            block.update(previous.as_slice());
+        }
+        block.update(info);
+        block.update(&[counter]);
+        *previous = block.finalize().into_bytes().into();
         let take = (N - written).min(32);
         if let (Some(dst), Some(src)) = (okm.get_mut(written..written + take), previous.get(..take))
         {
@@ -89,6 +108,15 @@ mod tests {
         assert!(aes_cbc_decrypt(&[8u8; 32], &iv, &ciphertext).is_err());
         assert!(aes_cbc_decrypt(&key, &iv, &ciphertext[..15]).is_err());
         assert!(aes_cbc_decrypt(&key, &iv, &[]).is_err());
+    }
+
+    #[test]
+    fn a_keyed_pair_is_two_hmacs() {
+        let key = [5u8; 32];
+        let (one, two) = hmac_sha256_bytes_pair(&key, 1, 2);
+        assert_eq!(one, hmac_sha256(&key, &[&[1]]));
+        assert_eq!(two, hmac_sha256(&key, &[&[2]]));
+        assert_ne!(one, two);
     }
 
     #[test]

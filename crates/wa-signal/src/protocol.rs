@@ -6,7 +6,7 @@ use rand_core::{CryptoRng, RngCore};
 
 use crate::{
     prekey::PreKeyBundle,
-    session::{self, ResponderKeys, SessionRecord},
+    session::{self, ResponderKeys},
     store::{Direction, IdentityKeyStore, PreKeyStore, SessionStore, SignedPreKeyStore},
     wire::CiphertextMessage,
     x3dh, Error, ProtocolAddress,
@@ -60,7 +60,7 @@ where
         return Err(Error::UntrustedIdentity);
     }
     let message = session::encrypt(&mut record, padded_plaintext)?;
-    store.store_session(address, &record)?;
+    store.put_session(address, record)?;
     Ok(message)
 }
 
@@ -126,9 +126,5 @@ where
 /// # Errors
 /// Store failures.
 pub fn has_session<S: SessionStore>(store: &S, address: &ProtocolAddress) -> Result<bool, Error> {
-    Ok(store
-        .load_session(address)?
-        .as_ref()
-        .and_then(SessionRecord::current)
-        .is_some())
+    store.has_current_session(address)
 }

@@ -124,6 +124,34 @@ pub trait SessionStore {
         address: &ProtocolAddress,
         record: &SessionRecord,
     ) -> Result<(), Error>;
+
+    /// Stores (or replaces) the record for `address`, taking it by value: a backend that keeps
+    /// records in memory overrides this to move it in instead of copying it. The send path
+    /// stores every record it encrypts with through this.
+    ///
+    /// # Errors
+    /// Backend failures.
+    fn put_session(
+        &mut self,
+        address: &ProtocolAddress,
+        record: SessionRecord,
+    ) -> Result<(), Error> {
+        self.store_session(address, &record)
+    }
+
+    /// Whether the record for `address` exists and has a current session (what
+    /// [`crate::protocol::has_session`] asks). The default loads the record; a backend that
+    /// can answer without copying it overrides this.
+    ///
+    /// # Errors
+    /// As [`load_session`](Self::load_session).
+    fn has_current_session(&self, address: &ProtocolAddress) -> Result<bool, Error> {
+        Ok(self
+            .load_session(address)?
+            .as_ref()
+            .and_then(SessionRecord::current)
+            .is_some())
+    }
 }
 
 /// Every store in memory (sender keys included), for tests and examples. Trust on first use.
@@ -242,5 +270,22 @@ impl SessionStore for InMemoryStore {
     ) -> Result<(), Error> {
         self.sessions.insert(address.clone(), record.clone());
         Ok(())
+    }
+
+    fn put_session(
+        &mut self,
+        address: &ProtocolAddress,
+        record: SessionRecord,
+    ) -> Result<(), Error> {
+        self.sessions.insert(address.clone(), record);
+        Ok(())
+    }
+
+    fn has_current_session(&self, address: &ProtocolAddress) -> Result<bool, Error> {
+        Ok(self
+            .sessions
+            .get(address)
+            .and_then(SessionRecord::current)
+            .is_some())
     }
 }

@@ -216,6 +216,15 @@ impl SessionStore for SendBatch<'_> {
         self.set_session(address, record.clone());
         Ok(())
     }
+
+    fn put_session(
+        &mut self,
+        address: &ProtocolAddress,
+        record: SessionRecord,
+    ) -> Result<(), wa_signal::Error> {
+        self.set_session(address, record);
+        Ok(())
+    }
 }
 
 impl SenderKeyStore for SendBatch<'_> {

@@ -13,7 +13,6 @@ use zeroize::Zeroizing;
 use super::attrs::StanzaAttrs;
 use super::identity::{Addressing, OwnIdentity};
 use super::pairwise::{seal_for_device, Bundles, EncOptions};
-use super::phash::participant_hash;
 use crate::error::{Error, Result};
 
 /// A one-to-one message to send.
@@ -35,10 +34,9 @@ pub struct DirectMessage<'a> {
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Encrypted {
-    /// The `<message>` node.
+    /// The `<message>` node. One-to-one stanzas carry no `phash`; to compare an ack's `phash`
+    /// with ours, use [`participant_hash`](super::participant_hash) of the listed devices.
     pub stanza: Node<'static>,
-    /// The participant hash over every listed device (compare with the ack's `phash`).
-    pub phash: String,
     /// Devices left out: no session and no bundle was given (e.g. the bundle fetch said 404).
     pub skipped: Vec<Jid>,
 }
@@ -71,7 +69,8 @@ where
         check_device(own, &chat, form, device)?;
     }
     let for_them = Zeroizing::new(message.message.encode_to_vec());
-    let for_us = Zeroizing::new(device_sent(&chat, message.message).encode_to_vec());
+    // Our other devices' copy, built only when one of them is listed.
+    let mut for_us: Option<Zeroizing<Vec<u8>>> = None;
     let options = EncOptions {
         hide_decrypt_failure: message.attrs.hides_decrypt_failure(),
         retry_count: None,
@@ -85,8 +84,10 @@ where
         if own.is_this_device(device) || !seen.insert(device) {
             continue;
         }
-        let plaintext = if own.is_own_user(device) {
-            &for_us
+        let plaintext: &[u8] = if own.is_own_user(device) {
+            for_us.get_or_insert_with(|| {
+                Zeroizing::new(device_sent(&chat, message.message).encode_to_vec())
+            })
         } else {
             &for_them
         };
@@ -109,11 +110,7 @@ where
         children.push(own.device_identity_node());
     }
     let stanza = message_node(message.attrs, chat).with_children(children);
-    Ok(Encrypted {
-        stanza,
-        phash: participant_hash(message.devices),
-        skipped,
-    })
+    Ok(Encrypted { stanza, skipped })
 }
 
 /// `<message id to type [edit]>` without children.

@@ -19,6 +19,7 @@ use super::direct::message_node;
 use super::identity::{Addressing, OwnIdentity};
 use super::pairwise::{seal_for_device, Bundles, EncOptions};
 use super::phash::participant_hash;
+use super::recipients::GroupFanout;
 use crate::error::{Error, Result};
 
 /// A group message to send.
@@ -111,94 +112,243 @@ where
     S: IdentityKeyStore + SessionStore + SenderKeyStore,
     R: RngCore + CryptoRng,
 {
-    let group = message.group.to_non_ad();
-    if !group.is_group() {
-        return Err(Error::NotADevice(group));
-    }
+    let group = checked_group(message.group)?;
     for device in message.devices {
         if Addressing::of(device) != Some(message.addressing) {
             return Err(Error::WrongAddressing(device.clone()));
         }
     }
-    let name = own_sender_key_name(own, &group, message.addressing)?;
-    let mut record = store.load_sender_key(&name)?.unwrap_or_default();
-    let key_is_new = !has_own_key(&record);
-    let distribution = create_distribution_message(&mut record, rng);
-
-    let mut padded = Zeroizing::new(message.message.encode_to_vec());
-    padding::pad(&mut padded, rng);
-    let skmsg = group_encrypt(&mut record, &padded, rng)?;
-    store.store_sender_key(&name, &record)?;
-
-    let skdm = Zeroizing::new(
-        Message {
-            sender_key_distribution_message: Some(SkdmProto {
-                group_id: Some(group.to_string()),
-                axolotl_sender_key_distribution_message: Some(distribution.serialized().to_vec()),
-            }),
-            ..Message::default()
-        }
-        .encode_to_vec(),
-    );
-    let options = EncOptions {
-        hide_decrypt_failure: message.attrs.hides_decrypt_failure(),
-        retry_count: None,
-    };
-    // Only this message's new holders are collected: the caller's set is never copied (a
-    // large group's steady state sends no distribution at all).
-    let mut new_holders: Vec<Jid> = Vec::new();
+    let key = OwnSenderKey::load(store, own, &group, message.addressing)?;
     let mut given: HashSet<&Jid> = HashSet::new();
-    let mut participants = Vec::new();
-    let mut skipped = Vec::new();
-    let mut any_pre_key = false;
-    for device in message.devices {
-        if own.is_this_device(device)
-            || (!key_is_new && has_sender_key.contains(device))
-            || given.contains(device)
-        {
-            continue;
-        }
-        match seal_for_device(store, device, bundles.get(device), &skdm, options, rng)? {
-            Some(sealed) => {
-                any_pre_key |= sealed.pre_key;
-                given.insert(device);
-                new_holders.push(device.clone());
-                participants.push(
-                    Node::new("to")
-                        .with_attr("jid", device.clone())
-                        .with_children(vec![sealed.enc]),
-                );
-            }
-            None if !skipped.contains(device) => skipped.push(device.clone()),
-            None => {}
-        }
+    let lacking: Vec<&Jid> = message
+        .devices
+        .iter()
+        .filter(|device| {
+            !own.is_this_device(device)
+                && (key.is_new || !has_sender_key.contains(*device))
+                && given.insert(*device)
+        })
+        .collect();
+    let phash = participant_hash(message.devices);
+    key.seal(
+        store,
+        own,
+        &group,
+        message.addressing,
+        Content {
+            message: message.message,
+            attrs: message.attrs,
+            phash,
+        },
+        &lacking,
+        bundles,
+        rng,
+    )
+}
+
+/// [`encrypt_group`] for a group whose devices, `phash` and sender key holders the caller keeps
+/// in a [`GroupFanout`]: nothing is done per member device when every device holds our key.
+/// Give the result to [`GroupFanout::record_sent`] once the store is persisted. The stanza is
+/// the one [`encrypt_group`] builds from the same devices and holders.
+///
+/// ```
+/// use rand_core::OsRng;
+/// use wa_proto::e2e::Message;
+/// use wa_session::fanout::{
+///     encrypt_group_for, Addressing, Bundles, GroupFanout, MessageId, OwnIdentity, StanzaAttrs,
+/// };
+/// use wa_signal::{store::InMemoryStore, IdentityKeyPair, RegistrationId};
+///
+/// let mut store = InMemoryStore::new(IdentityKeyPair::generate(&mut OsRng), RegistrationId(1));
+/// let own = OwnIdentity::new(&"15550001111@s.whatsapp.net".parse()?, None, 2, vec![])?;
+/// let group: wa_binary::Jid = "120363000000000001@g.us".parse()?;
+/// // Only our own device is listed: nobody needs the key, and it is created all the same.
+/// let mut fanout = GroupFanout::new(&own, Addressing::Pn, vec!["15550001111:2@s.whatsapp.net".parse()?])?;
+/// let text = Message { conversation: Some("hi".into()), ..Default::default() };
+/// let attrs = StanzaAttrs::for_message(MessageId::parse("3EB0AA")?, &text);
+/// let sent = encrypt_group_for(&mut store, &own, &group, &fanout, &text, &attrs, &Bundles::new(), &mut OsRng)?;
+/// assert!(sent.key_is_new && sent.stanza.child("participants").is_none());
+/// assert_eq!(sent.stanza.attr_str("phash"), Some(fanout.phash()));
+/// fanout.record_sent(&sent);
+/// assert!(fanout.all_hold());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+/// As [`encrypt_group`].
+#[allow(clippy::too_many_arguments)] // the same inputs as encrypt_group, without the devices
+pub fn encrypt_group_for<S, R>(
+    store: &mut S,
+    own: &OwnIdentity,
+    group: &Jid,
+    fanout: &GroupFanout,
+    message: &Message,
+    attrs: &StanzaAttrs,
+    bundles: &Bundles,
+    rng: &mut R,
+) -> Result<GroupEncrypted>
+where
+    S: IdentityKeyStore + SessionStore + SenderKeyStore,
+    R: RngCore + CryptoRng,
+{
+    let group = checked_group(group)?;
+    let key = OwnSenderKey::load(store, own, &group, fanout.addressing())?;
+    let lacking: Vec<&Jid> = if key.is_new {
+        fanout.others().iter().collect()
+    } else if fanout.all_hold() {
+        Vec::new()
+    } else {
+        fanout
+            .others()
+            .iter()
+            .filter(|device| !fanout.holds(device))
+            .collect()
+    };
+    key.seal(
+        store,
+        own,
+        &group,
+        fanout.addressing(),
+        Content {
+            message,
+            attrs,
+            phash: fanout.phash().to_owned(),
+        },
+        &lacking,
+        bundles,
+        rng,
+    )
+}
+
+/// The group without a device part, refused when it is not a group.
+fn checked_group(group: &Jid) -> Result<Jid> {
+    let group = group.to_non_ad();
+    if group.is_group() {
+        Ok(group)
+    } else {
+        Err(Error::NotADevice(group))
+    }
+}
+
+/// What goes under the sender key, and the stanza's `phash`.
+struct Content<'a> {
+    message: &'a Message,
+    attrs: &'a StanzaAttrs,
+    phash: String,
+}
+
+/// Our sender key record for a group, loaded (or new) before a send.
+struct OwnSenderKey {
+    name: SenderKeyName,
+    record: SenderKeyRecord,
+    /// Whether the store had no key of ours: every device gets the new one.
+    is_new: bool,
+}
+
+impl OwnSenderKey {
+    fn load<S: SenderKeyStore>(
+        store: &S,
+        own: &OwnIdentity,
+        group: &Jid,
+        addressing: Addressing,
+    ) -> Result<Self> {
+        let name = own_sender_key_name(own, group, addressing)?;
+        let record = store.load_sender_key(&name)?.unwrap_or_default();
+        Ok(Self {
+            is_new: !has_own_key(&record),
+            name,
+            record,
+        })
     }
 
-    let phash = participant_hash(message.devices);
-    let mut stanza = message_node(message.attrs, group).with_attr("phash", phash.clone());
-    if message.addressing == Addressing::Lid {
-        stanza = stanza.with_attr("addressing_mode", "lid");
+    /// Encrypts the content under the key (creating it when new), gives its distribution
+    /// message pairwise to `lacking`, stores the key and builds the stanza.
+    #[allow(clippy::too_many_arguments)]
+    fn seal<S, R>(
+        mut self,
+        store: &mut S,
+        own: &OwnIdentity,
+        group: &Jid,
+        addressing: Addressing,
+        content: Content<'_>,
+        lacking: &[&Jid],
+        bundles: &Bundles,
+        rng: &mut R,
+    ) -> Result<GroupEncrypted>
+    where
+        S: IdentityKeyStore + SessionStore + SenderKeyStore,
+        R: RngCore + CryptoRng,
+    {
+        let distribution = create_distribution_message(&mut self.record, rng);
+
+        let mut padded = Zeroizing::new(content.message.encode_to_vec());
+        padding::pad(&mut padded, rng);
+        let skmsg = group_encrypt(&mut self.record, &padded, rng)?;
+        store.store_sender_key(&self.name, &self.record)?;
+
+        let mut new_holders: Vec<Jid> = Vec::new();
+        let mut participants = Vec::new();
+        let mut skipped = Vec::new();
+        let mut any_pre_key = false;
+        if !lacking.is_empty() {
+            let skdm = Zeroizing::new(
+                Message {
+                    sender_key_distribution_message: Some(SkdmProto {
+                        group_id: Some(group.to_string()),
+                        axolotl_sender_key_distribution_message: Some(
+                            distribution.serialized().to_vec(),
+                        ),
+                    }),
+                    ..Message::default()
+                }
+                .encode_to_vec(),
+            );
+            let options = EncOptions {
+                hide_decrypt_failure: content.attrs.hides_decrypt_failure(),
+                retry_count: None,
+            };
+            for &device in lacking {
+                match seal_for_device(store, device, bundles.get(device), &skdm, options, rng)? {
+                    Some(sealed) => {
+                        any_pre_key |= sealed.pre_key;
+                        new_holders.push(device.clone());
+                        participants.push(
+                            Node::new("to")
+                                .with_attr("jid", device.clone())
+                                .with_children(vec![sealed.enc]),
+                        );
+                    }
+                    None => skipped.push(device.clone()),
+                }
+            }
+        }
+
+        let mut stanza =
+            message_node(content.attrs, group.clone()).with_attr("phash", content.phash.clone());
+        if addressing == Addressing::Lid {
+            stanza = stanza.with_attr("addressing_mode", "lid");
+        }
+        let mut children = Vec::with_capacity(3);
+        if !participants.is_empty() {
+            children.push(Node::new("participants").with_children(participants));
+        }
+        if any_pre_key {
+            children.push(own.device_identity_node());
+        }
+        children.push(
+            Node::new("enc")
+                .with_attr("v", "2")
+                .with_attr("type", "skmsg")
+                .with_bytes(skmsg.into_bytes()),
+        );
+        Ok(GroupEncrypted {
+            stanza: stanza.with_children(children),
+            phash: content.phash,
+            skipped,
+            new_holders,
+            key_is_new: self.is_new,
+        })
     }
-    let mut children = Vec::with_capacity(3);
-    if !participants.is_empty() {
-        children.push(Node::new("participants").with_children(participants));
-    }
-    if any_pre_key {
-        children.push(own.device_identity_node());
-    }
-    children.push(
-        Node::new("enc")
-            .with_attr("v", "2")
-            .with_attr("type", "skmsg")
-            .with_bytes(skmsg.into_bytes()),
-    );
-    Ok(GroupEncrypted {
-        stanza: stanza.with_children(children),
-        phash,
-        skipped,
-        new_holders,
-        key_is_new,
-    })
 }
 
 /// Whether the record's newest state is a sender key of ours (it has the private signing key).

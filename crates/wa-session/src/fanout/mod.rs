@@ -12,11 +12,14 @@
 //! - [`encrypt_group`]: one `skmsg` under our sender key (created when missing), its
 //!   distribution message pairwise to the devices that lack it, `phash`, and
 //!   `addressing_mode="lid"` for LID groups.
+//! - [`encrypt_group_for`]: the same for a group kept in a [`GroupFanout`] (devices checked
+//!   and `phash` computed once, sender key holders tracked): no work per member device in
+//!   steady state.
 //! - [`encrypt_retry`]: the answer to a [`RetryReceipt`] for one device, `<enc count=N>`.
 //!
 //! Module map: [`identity`](OwnIdentity) (who sends), `attrs` ([`StanzaAttrs`]), `pairwise`
-//! (one device's `<enc>`), `direct`, `group`, `retry`, `bundle` (bundles from stanzas),
-//! `phash`.
+//! (one device's `<enc>`), `direct`, `group`, `recipients` ([`GroupFanout`]), `retry`,
+//! `bundle` (bundles from stanzas), `phash`.
 //!
 //! ```
 //! use rand_core::OsRng;
@@ -76,6 +79,7 @@ mod group;
 mod identity;
 mod pairwise;
 mod phash;
+mod recipients;
 mod retry;
 #[cfg(test)]
 mod tests;
@@ -83,8 +87,11 @@ mod tests;
 pub use attrs::{Edit, MessageId, StanzaAttrs, StanzaType};
 pub use bundle::{bundle_from_retry_receipt, bundles_from_list};
 pub use direct::{encrypt_direct, DirectMessage, Encrypted};
-pub use group::{encrypt_group, own_sender_key_name, GroupEncrypted, GroupMessage};
+pub use group::{
+    encrypt_group, encrypt_group_for, own_sender_key_name, GroupEncrypted, GroupMessage,
+};
 pub use identity::{Addressing, OwnIdentity};
 pub use pairwise::{devices_without_session, Bundles};
 pub use phash::participant_hash;
+pub use recipients::GroupFanout;
 pub use retry::{encrypt_retry, RetryMessage, RetryReceipt};

@@ -3,7 +3,7 @@
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use super::MessageKeySeed;
-use crate::crypto::hmac_sha256;
+use crate::crypto::{hmac_sha256, hmac_sha256_bytes_pair};
 
 /// A chain key with the counter of the next message key it yields. Zeroized on drop.
 #[derive(Clone, Zeroize, ZeroizeOnDrop)]
@@ -51,6 +51,28 @@ impl ChainKey {
             key: hmac_sha256(&self.key, &[&[0x02]]),
             index: self.index.wrapping_add(1),
         }
+    }
+
+    /// [`message_key_seed`](Self::message_key_seed) and [`next`](Self::next) together, with
+    /// the HMAC keyed once.
+    ///
+    /// ```
+    /// use wa_signal::ratchet::ChainKey;
+    /// let chain = ChainKey::new([7; 32], 4);
+    /// let (seed, next) = chain.step();
+    /// assert_eq!(seed.as_bytes(), chain.message_key_seed().as_bytes());
+    /// assert_eq!((next.as_bytes(), next.index()), (chain.next().as_bytes(), 5));
+    /// ```
+    #[must_use]
+    pub fn step(&self) -> (MessageKeySeed, Self) {
+        let (seed, next) = hmac_sha256_bytes_pair(&self.key, 0x01, 0x02);
+        (
+            MessageKeySeed::new(seed, self.index),
+            Self {
+                key: next,
+                index: self.index.wrapping_add(1),
+            },
+        )
     }
 }
 

@@ -94,7 +94,8 @@ impl SessionState {
 
     /// Encrypts one (already padded) plaintext with the next sending message key.
     pub(crate) fn encrypt(&mut self, plaintext: &[u8]) -> CiphertextMessage {
-        let keys = self.sender_chain.chain_key.message_key_seed().derive();
+        let (seed, next) = self.sender_chain.chain_key.step();
+        let keys = seed.derive();
         let ciphertext = aes_cbc_encrypt(keys.cipher_key(), keys.iv(), plaintext);
         let message = SignalMessage::new(
             keys.mac_key(),
@@ -105,7 +106,7 @@ impl SessionState {
             &self.local_identity,
             &self.remote_identity,
         );
-        self.sender_chain.chain_key = self.sender_chain.chain_key.next();
+        self.sender_chain.chain_key = next;
         match &self.pending_pre_key {
             Some(pending) => CiphertextMessage::PreKey(PreKeySignalMessage::new(
                 self.local_registration_id,
