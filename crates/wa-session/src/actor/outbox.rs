@@ -248,7 +248,7 @@ impl Session {
             None
         };
         let stanza = self
-            .encrypt_message(&chat, info.as_ref(), &message, id.clone(), None)
+            .encrypt_message(&chat, info.as_deref(), &message, id.clone(), None)
             .await?;
         self.queue(chat, stanza, id)
     }

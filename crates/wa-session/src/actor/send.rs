@@ -5,6 +5,7 @@
 //! without holding any lock.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 use std::time::Duration;
 
 use prost::Message as _;
@@ -24,8 +25,9 @@ use crate::content::{
 };
 use crate::error::{Error, Result, TargetError};
 use crate::fanout::{
-    bundles_from_list, devices_without_session, encrypt_direct, encrypt_group, own_sender_key_name,
-    Addressing, Bundles, DirectMessage, GroupMessage, StanzaAttrs,
+    bundles_from_list, devices_without_session, encrypt_direct, encrypt_group_for,
+    own_sender_key_name, Addressing, Bundles, DirectMessage, GroupEncrypted, GroupFanout,
+    StanzaAttrs,
 };
 use crate::send::{
     bundles_query, devices_query, group_query, parse_devices, GroupInfo, SendResult, TargetRef,
@@ -291,7 +293,7 @@ impl Session {
         }
         // The content keeps the chat as the caller named it (a reaction's key names the chat
         // its target was in); the stanza may go to the contact's LID instead.
-        let message = build(&content, chat, info.as_ref(), now)?;
+        let message = build(&content, chat, info.as_deref(), now)?;
         let to = match &info {
             Some(_) => chat.clone(),
             None => self.direct_address(chat).await?.to,
@@ -310,7 +312,7 @@ impl Session {
         let queued = match &info {
             Some(_) => {
                 let stanza = self
-                    .encrypt_message(&to, info.as_ref(), &message, id.clone(), Some(entry))
+                    .encrypt_message(&to, info.as_deref(), &message, id.clone(), Some(entry))
                     .await?;
                 let queued = self.queue(to, stanza, id);
                 drop(order);
@@ -497,7 +499,7 @@ impl Session {
 
     /// The group's metadata, from the cache or the `w:g2` query. A refusal (not a member,
     /// no such group) is the server refusing the send.
-    pub(super) async fn group_info(&self, group: &Jid) -> Result<GroupInfo> {
+    pub(super) async fn group_info(&self, group: &Jid) -> Result<Arc<GroupInfo>> {
         if let Some(info) = self.send.cached_group(group) {
             return Ok(info);
         }
@@ -510,9 +512,9 @@ impl Session {
             }
             other => other?,
         };
-        let info = GroupInfo::parse(&reply)?;
+        let info = Arc::new(GroupInfo::parse(&reply)?);
         self.learn_lids(info.lid_mappings()).await?;
-        self.send.cache_group(group.clone(), info.clone());
+        self.send.cache_group(group.clone(), Arc::clone(&info));
         Ok(info)
     }
 
@@ -571,77 +573,99 @@ impl Session {
         outbox: Option<NewOutboxEntry>,
     ) -> Result<Node<'static>> {
         let state: &SendState = &self.send;
-        let addressing = info.addressing;
-        let devices = self.devices_of(&info.member_jids()).await?;
         let (device, own, group) = (state.device, state.own.clone(), group.to_non_ad());
         let group_id = GroupId::new(&group.to_string())?;
-
-        // Who holds our current sender key; the others get it pairwise and need sessions.
-        // When a holder is no longer among the member devices (a member removed, a device
-        // unlinked), the key is dropped: a new one (new chain, distributed to every device)
-        // keeps whoever left from reading what follows.
-        let holders = {
-            let (own, group, group_id) = (own.clone(), group.clone(), group_id.clone());
-            let current: HashSet<Jid> = devices.iter().cloned().collect();
-            state
-                .store
-                .call(move |store| -> Result<HashSet<Jid>> {
-                    let name = own_sender_key_name(&own, &group, addressing)?;
-                    if store.sender_key(device, &name)?.is_none() {
-                        return Ok(HashSet::new());
-                    }
-                    let holders: HashSet<Jid> = store
-                        .sender_key_devices(device, &group_id)?
-                        .iter()
-                        .filter_map(address_jid)
-                        .collect();
-                    if holders.iter().any(|holder| !current.contains(holder)) {
-                        store.remove_sender_key(device, &name)?;
-                        store.clear_sender_key_devices(device, &group_id)?;
-                        return Ok(HashSet::new());
-                    }
-                    Ok(holders)
-                })
-                .await??
+        let fanout = match state.cached_fanout(&group) {
+            Some(fanout) => fanout,
+            None => {
+                let fanout = self.build_fanout(info, &group, &group_id).await?;
+                state.cache_fanout(group.clone(), Arc::clone(&fanout));
+                fanout
+            }
         };
-        let lacking: Vec<Jid> = devices
-            .iter()
-            .filter(|d| !holders.contains(*d))
-            .cloned()
-            .collect();
-        let bundles = self.bundles_for(lacking).await?;
+        let bundles = if fanout.all_hold() {
+            Bundles::new()
+        } else {
+            let lacking: Vec<Jid> = fanout
+                .devices()
+                .iter()
+                .filter(|d| !fanout.holders().contains(*d))
+                .cloned()
+                .collect();
+            self.bundles_for(lacking).await?
+        };
         let message = message.clone();
         let mut rng = state.rng();
+        let kept = Arc::clone(&fanout);
+        let key_group = group.clone();
         let committed = state
             .store
             .call(move |store| {
-                store.send_batch(device, |batch| -> Result<Node<'static>> {
+                store.send_batch(device, |batch| -> Result<GroupEncrypted> {
                     if let Some(entry) = outbox {
                         batch.insert_outbox(entry);
                     }
                     let attrs = StanzaAttrs::for_message(id, &message);
-                    let sent = encrypt_group(
-                        batch,
-                        &own,
-                        &GroupMessage {
-                            group: &group,
-                            addressing,
-                            devices: &devices,
-                            message: &message,
-                            attrs: &attrs,
-                        },
-                        &bundles,
-                        &holders,
-                        &mut rng,
+                    let sent = encrypt_group_for(
+                        batch, &own, &group, &kept, &message, &attrs, &bundles, &mut rng,
                     )?;
                     for holder in &sent.new_holders {
                         batch.add_sender_key_device(&group_id, &jid_address(holder)?);
                     }
-                    Ok(sent.stanza)
+                    Ok(sent)
                 })
             })
             .await??;
-        Ok(committed.into_inner())
+        let sent = committed.into_inner();
+        // The holders changed only when a key was made or given to new devices: keep the
+        // fan-out up to date (the store already is), without copying it in the steady state.
+        if sent.key_is_new || !sent.new_holders.is_empty() {
+            let mut updated = (*fanout).clone();
+            updated.record_sent(&sent);
+            state.cache_fanout(key_group, Arc::new(updated));
+        }
+        Ok(sent.stanza)
+    }
+
+    /// The group's fan-out from its member devices and the store's holders of our sender
+    /// key. When a holder is no longer among the member devices (a member removed, a device
+    /// unlinked), the key is dropped: a new one (new chain, distributed to every device)
+    /// keeps whoever left from reading what follows.
+    async fn build_fanout(
+        &self,
+        info: &GroupInfo,
+        group: &Jid,
+        group_id: &GroupId,
+    ) -> Result<Arc<GroupFanout>> {
+        let state: &SendState = &self.send;
+        let addressing = info.addressing;
+        let devices = self.devices_of(&info.member_jids()).await?;
+        let device = state.device;
+        let (own, group, group_id) = (state.own.clone(), group.clone(), group_id.clone());
+        let current: HashSet<Jid> = devices.iter().cloned().collect();
+        let holders = state
+            .store
+            .call(move |store| -> Result<HashSet<Jid>> {
+                let name = own_sender_key_name(&own, &group, addressing)?;
+                if store.sender_key(device, &name)?.is_none() {
+                    return Ok(HashSet::new());
+                }
+                let holders: HashSet<Jid> = store
+                    .sender_key_devices(device, &group_id)?
+                    .iter()
+                    .filter_map(address_jid)
+                    .collect();
+                if holders.iter().any(|holder| !current.contains(holder)) {
+                    store.remove_sender_key(device, &name)?;
+                    store.clear_sender_key_devices(device, &group_id)?;
+                    return Ok(HashSet::new());
+                }
+                Ok(holders)
+            })
+            .await??;
+        Ok(Arc::new(
+            GroupFanout::new(&state.own, addressing, devices)?.with_holders(holders),
+        ))
     }
 }
 

@@ -17,7 +17,7 @@ use super::outbox::Mark;
 use super::send_round::RoundJob;
 use super::Clock;
 use crate::error::Result;
-use crate::fanout::OwnIdentity;
+use crate::fanout::{GroupFanout, OwnIdentity};
 use crate::pairing::PairedDevice;
 use crate::send::GroupInfo;
 
@@ -79,7 +79,11 @@ impl Drop for InFlight {
 #[derive(Debug, Default)]
 struct Cache {
     devices: HashMap<Jid, Vec<Jid>>,
-    groups: HashMap<Jid, GroupInfo>,
+    groups: HashMap<Jid, Arc<GroupInfo>>,
+    /// Per group: its member devices, phash and our sender key's holders, kept between sends
+    /// so a steady-state send does nothing per member device; dropped with the group's
+    /// metadata, whenever any device list changes, and when sessions are forgotten.
+    fanouts: HashMap<Jid, Arc<GroupFanout>>,
 }
 
 impl SendState {
@@ -205,25 +209,37 @@ impl SendState {
         self.cache().devices.insert(user, devices);
     }
 
-    pub(super) fn cached_group(&self, group: &Jid) -> Option<GroupInfo> {
+    pub(super) fn cached_group(&self, group: &Jid) -> Option<Arc<GroupInfo>> {
         self.cache().groups.get(group).cloned()
     }
 
-    pub(super) fn cache_group(&self, group: Jid, info: GroupInfo) {
+    pub(super) fn cache_group(&self, group: Jid, info: Arc<GroupInfo>) {
         self.cache().groups.insert(group, info);
     }
 
-    /// Forgets the device lists of `users`.
+    /// The group's kept fan-out, if nothing it depends on changed since it was built.
+    pub(super) fn cached_fanout(&self, group: &Jid) -> Option<Arc<GroupFanout>> {
+        self.cache().fanouts.get(group).cloned()
+    }
+
+    pub(super) fn cache_fanout(&self, group: Jid, fanout: Arc<GroupFanout>) {
+        self.cache().fanouts.insert(group, fanout);
+    }
+
+    /// Forgets the device lists of `users` (and every group's kept fan-out: any of them may
+    /// list those users' devices).
     pub(super) fn forget_devices(&self, users: &[Jid]) {
         let mut cache = self.cache();
         for user in users {
             cache.devices.remove(user);
         }
+        cache.fanouts.clear();
     }
 
-    /// Forgets a group's metadata and its members' device lists.
+    /// Forgets a group's metadata, its kept fan-out and its members' device lists.
     pub(super) fn forget_group(&self, group: &Jid) {
         let mut cache = self.cache();
+        cache.fanouts.remove(group);
         if let Some(info) = cache.groups.remove(group) {
             for member in &info.members {
                 cache.devices.remove(&member.jid);
