@@ -134,3 +134,72 @@ async fn jwts_from_the_jwks_are_accepted_and_others_refused() {
     assert_eq!(answer.code(), "unauthorized");
     server.stop();
 }
+
+/// A fixed 2048-bit RSA key made for this test only (`openssl genpkey -algorithm RSA`, then
+/// `openssl rsa -traditional -outform DER`: PKCS#1 DER), and the JWKS publishing its public
+/// half: ring cannot generate RSA keys at test time.
+const RSA_KEY: &[u8] = include_bytes!("data/rs256-test-key.der");
+const RSA_JWKS: &str = include_str!("data/rs256-test-jwks.json");
+
+fn rs256_token(kid: &str, org: &str, role: &str) -> String {
+    let mut header = Header::new(Algorithm::RS256);
+    header.kid = Some(kid.to_owned());
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let exp = i64::try_from(now).unwrap() + 300;
+    jsonwebtoken::encode(
+        &header,
+        &json!({ "sub": "user-2", "org": org, "role": role, "exp": exp }),
+        &EncodingKey::from_rsa_der(RSA_KEY),
+    )
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rs256_jwts_from_the_jwks_are_accepted_and_tampered_ones_refused() {
+    let dir = TempDir::new("jwt-rs256");
+    let jwks_path = dir.0.join("jwks.json");
+    std::fs::write(&jwks_path, RSA_JWKS).unwrap();
+    let sim = simulator().await;
+    let server = serve(&dir.0, &sim, |config| {
+        config.jwks = Some(JwksSource::File(jwks_path));
+    })
+    .await;
+    let addr = server.addr;
+
+    let admin = rs256_token("rsa-login-1", "acme", "admin");
+    let created = call(
+        addr,
+        Method::POST,
+        "/api/v1/sessions",
+        Some(&admin),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.json);
+
+    // The same claims with one signature byte changed, and a key id the JWKS does not have.
+    let mut parts: Vec<String> = admin.split('.').map(str::to_owned).collect();
+    let mut signature = data_encoding::BASE64URL_NOPAD
+        .decode(parts[2].as_bytes())
+        .unwrap();
+    signature[10] ^= 1;
+    parts[2] = data_encoding::BASE64URL_NOPAD.encode(&signature);
+    let tampered = parts.join(".");
+    for token in [tampered, rs256_token("rsa-login-2", "acme", "admin")] {
+        let refused = call(
+            addr,
+            Method::GET,
+            "/api/v1/sessions",
+            Some(&token),
+            None,
+            &[],
+        )
+        .await;
+        assert_eq!(refused.status, StatusCode::UNAUTHORIZED, "{}", refused.json);
+        assert_eq!(refused.json["error"]["code"], "unauthorized");
+    }
+}
