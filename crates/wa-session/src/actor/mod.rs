@@ -17,6 +17,7 @@ mod group_commit;
 mod inbox;
 mod iq;
 mod lids;
+mod marks;
 mod newsletter;
 mod notify;
 mod outbox;

@@ -13,6 +13,7 @@ use wa_transport::{ClientConnection, NodeSender};
 use super::acks::PendingAcks;
 use super::inbox::Inbox;
 use super::iq::PendingIqs;
+use super::outbox::write_marks;
 use super::send_state::SendState;
 use super::{notify, prekeys, retry, Command, Event, Session, SessionConfig};
 use crate::pairing::PairedDevice;
@@ -92,6 +93,10 @@ pub(super) async fn run(
         };
         pending.clear();
         acks.clear();
+        if !matches!(ending, Ending::Lost { .. }) {
+            // The session ends: ack outcomes still queued are written now.
+            write_marks(&send, send.marks.take()).await;
+        }
         match ending {
             Ending::Stopped => return,
             Ending::Replaced => {

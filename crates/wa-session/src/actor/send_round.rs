@@ -12,6 +12,7 @@ use wa_binary::{Jid, Node};
 use wa_proto::e2e::Message;
 use wa_store::{Committed, NewOutboxEntry, SendBatch};
 
+use super::outbox::{prune, write_marks};
 use super::send_state::SendState;
 use super::{Command, OutgoingMessage, Session};
 use crate::content::MessageId;
@@ -116,6 +117,16 @@ impl Session {
             .await;
     }
 
+    /// Runs a round now, whatever is queued: ack outcomes that no send round took are written
+    /// (with any sends queued meanwhile).
+    pub(super) async fn flush_round(&self) {
+        let (state, commands) = (&*self.send, &self.commands);
+        state
+            .rounds
+            .lead_now(|jobs| run_round(state, commands, jobs))
+            .await;
+    }
+
     /// Waits until every send queued so far is committed and with the actor (before a send
     /// that does not go through rounds, so that it cannot overtake them).
     pub(super) async fn rounds_barrier(&self) {
@@ -123,12 +134,16 @@ impl Session {
     }
 }
 
+/// Encrypts and commits a round's sends in one batch, with the ack outcomes queued since the
+/// last round, and hands the stanzas to the actor.
 async fn run_round(
     state: &SendState,
     commands: &mpsc::UnboundedSender<Command>,
     jobs: Vec<RoundJob>,
 ) {
+    let marks = state.marks.take();
     if jobs.is_empty() {
+        write_marks(state, marks).await;
         return;
     }
     let mut encrypts = Vec::with_capacity(jobs.len());
@@ -137,23 +152,40 @@ async fn run_round(
         encrypts.push(job.encrypt);
         waiters.push((job.id, job.devices, job.done));
     }
-    let device = state.device;
+    let (device, prune_before) = (state.device, state.prune_due());
     let outcomes = state
         .store
         .call(move |store| {
             let together = store.send_batch(device, |batch| -> Result<Vec<Encrypted>> {
+                batch.settle_outbox(marks.iter().cloned());
                 encrypts.iter_mut().map(|encrypt| encrypt(batch)).collect()
             });
-            match together {
+            let outcomes = match together {
                 Ok(stanzas) => stanzas.into_inner().into_iter().map(Ok).collect(),
-                Err(error) if encrypts.len() == 1 => vec![Err(error)],
-                Err(_) => encrypts
-                    .iter_mut()
-                    .map(|encrypt| store.send_batch(device, encrypt).map(Committed::into_inner))
-                    .collect::<Vec<Result<Encrypted>>>(),
-            }
+                Err(error) => {
+                    if let Err(error) = store.outbox_settle_many(device, &marks) {
+                        tracing::debug!(%error, "ack outcomes not written");
+                    }
+                    if encrypts.len() == 1 {
+                        vec![Err(error)]
+                    } else {
+                        encrypts
+                            .iter_mut()
+                            .map(|encrypt| {
+                                store.send_batch(device, encrypt).map(Committed::into_inner)
+                            })
+                            .collect::<Vec<Result<Encrypted>>>()
+                    }
+                }
+            };
+            prune(store, device, prune_before);
+            (outcomes, marks)
         })
         .await;
+    let outcomes = outcomes.map(|(outcomes, marks)| {
+        state.marks.written(&marks);
+        outcomes
+    });
     let Ok(outcomes) = outcomes else {
         for (_, _, done) in waiters {
             let _ = done.send(Err(Error::Store(wa_store::Error::Closed)));
