@@ -21,7 +21,9 @@ fn parse_stat(stat: &str) -> Option<Duration> {
     let user: u64 = fields.next()?.parse().ok()?;
     let system: u64 = fields.next()?.parse().ok()?;
     let ticks = user.checked_add(system)?;
-    Some(Duration::from_millis(ticks.checked_mul(1000)? / TICKS_PER_SECOND))
+    Some(Duration::from_millis(
+        ticks.checked_mul(1000)? / TICKS_PER_SECOND,
+    ))
 }
 
 #[cfg(test)]

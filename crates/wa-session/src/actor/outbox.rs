@@ -16,7 +16,7 @@ use wa_store::{IdempotencyKey, OutboxEntry, OutboxMessageId, OutboxState};
 use super::marks::FLUSH_DELAY;
 use super::send::REPLAY_PAUSE;
 use super::send_state::{InFlight, SendState};
-use super::Session;
+use super::{Session, Written};
 use crate::content::MessageId;
 use crate::error::{Error, Result};
 use crate::send::{parse_ack, SendResult};
@@ -25,9 +25,8 @@ use crate::send::{parse_ack, SendResult};
 #[derive(Debug)]
 pub(super) struct Queued {
     chat: Jid,
-    stanza: Node<'static>,
     id: MessageId,
-    written: oneshot::Receiver<oneshot::Receiver<Node<'static>>>,
+    written: oneshot::Receiver<Written>,
     _flight: InFlight,
 }
 
@@ -35,14 +34,12 @@ impl Queued {
     /// A stanza the actor got from a send round.
     pub(super) fn new(
         chat: Jid,
-        stanza: Node<'static>,
         id: MessageId,
-        written: oneshot::Receiver<oneshot::Receiver<Node<'static>>>,
+        written: oneshot::Receiver<Written>,
         flight: InFlight,
     ) -> Self {
         Self {
             chat,
-            stanza,
             id,
             written,
             _flight: flight,
@@ -111,10 +108,9 @@ impl Session {
     /// Marks `id` in flight and queues its stanza (call with the order lock held).
     pub(super) fn queue(&self, chat: Jid, stanza: Node<'static>, id: MessageId) -> Result<Queued> {
         let flight = self.send.in_flight(id.as_str());
-        let written = self.submit(stanza.clone(), &id)?;
+        let written = self.submit(stanza, &id)?;
         Ok(Queued {
             chat,
-            stanza,
             id,
             written,
             _flight: flight,
@@ -125,9 +121,7 @@ impl Session {
     /// the entry stops being in flight, so that a call with the same key finds it).
     pub(super) async fn settle(&self, queued: Queued, replayed: bool) -> Result<SendResult> {
         let state = &self.send;
-        let (ack, resent) = self
-            .await_ack(queued.stanza, &queued.id, queued.written)
-            .await?;
+        let (ack, resent) = self.await_ack(&queued.id, queued.written).await?;
         let ack = parse_ack(&ack)?;
         let chat = &queued.chat;
         if ack.phash.is_some() && chat.is_group() {

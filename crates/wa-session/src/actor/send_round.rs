@@ -14,7 +14,7 @@ use wa_store::{Committed, NewOutboxEntry, SendBatch};
 
 use super::outbox::{prune, write_marks};
 use super::send_state::SendState;
-use super::{Command, OutgoingMessage, Session};
+use super::{Command, OutgoingMessage, Session, Written};
 use crate::content::MessageId;
 use crate::error::{Error, Result};
 use crate::fanout::{encrypt_direct, Bundles, DirectMessage, OwnIdentity, StanzaAttrs};
@@ -25,19 +25,16 @@ type Encrypt = Box<dyn FnMut(&mut SendBatch<'_>) -> Result<Encrypted> + Send>;
 
 type Encrypted = (Node<'static>, Vec<Jid>);
 
-/// What a caller gets back from its round: the committed stanza and the receiver of its ack
-/// receiver (resolved once the actor wrote it).
-pub(super) type Written = (
-    Node<'static>,
-    oneshot::Receiver<oneshot::Receiver<Node<'static>>>,
-);
+/// What a caller gets back from its round: the receiver of its ack receiver (resolved once
+/// the actor wrote the committed stanza).
+pub(super) type Queued = oneshot::Receiver<Written>;
 
 /// One queued send.
 pub(super) struct RoundJob {
     encrypt: Encrypt,
     id: MessageId,
     devices: Vec<Jid>,
-    done: oneshot::Sender<Result<Written>>,
+    done: oneshot::Sender<Result<Queued>>,
 }
 
 impl std::fmt::Debug for RoundJob {
@@ -62,7 +59,7 @@ pub(super) struct DirectJob {
 
 impl DirectJob {
     /// The queued form; `done` gets the outcome.
-    pub(super) fn into_round_job(self, done: oneshot::Sender<Result<Written>>) -> RoundJob {
+    pub(super) fn into_round_job(self, done: oneshot::Sender<Result<Queued>>) -> RoundJob {
         let (id, devices) = (self.id.clone(), self.devices.clone());
         let attrs = StanzaAttrs::for_message(self.id.clone(), &self.message);
         let encrypt = Box::new(move |batch: &mut SendBatch<'_>| -> Result<Encrypted> {
@@ -101,7 +98,7 @@ impl Session {
     /// Queues a direct send for the next round (call with the order lock held); the receiver
     /// gets its stanza once committed and handed to the actor. Then call [`Self::round`]
     /// with the ticket, after releasing the order lock.
-    pub(super) fn queue_direct(&self, job: DirectJob) -> (u64, oneshot::Receiver<Result<Written>>) {
+    pub(super) fn queue_direct(&self, job: DirectJob) -> (u64, oneshot::Receiver<Result<Queued>>) {
         let (done, outcome) = oneshot::channel();
         let ticket = self.send.rounds.push(job.into_round_job(done));
         (ticket, outcome)
@@ -200,11 +197,11 @@ async fn run_round(
                 state.remember_sessions(devices.into_iter().filter(|d| !skipped.contains(d)));
                 let (answer, written) = oneshot::channel();
                 batch.push(OutgoingMessage {
-                    node: stanza.clone(),
+                    node: stanza,
                     id: id.as_str().to_owned(),
                     answer,
                 });
-                answers.push((done, Ok((stanza, written))));
+                answers.push((done, Ok(written)));
             }
             Err(error) => {
                 // Perhaps a session we thought we had is gone: look again next time.
