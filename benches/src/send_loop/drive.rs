@@ -25,6 +25,9 @@ pub struct LoadReport {
     pub failed: u64,
     /// From the first call to the last return.
     pub elapsed: Duration,
+    /// CPU time the whole process used during the run (engine, store and simulator), when
+    /// the platform tells.
+    pub cpu: Option<Duration>,
     /// Latency of every acked call, sorted, in microseconds.
     latencies_us: Vec<u32>,
 }
@@ -39,6 +42,13 @@ impl LoadReport {
         } else {
             0.0
         }
+    }
+
+    /// CPU time per acked call (engine, store and simulator together), when known.
+    #[must_use]
+    pub fn cpu_per_ack(&self) -> Option<Duration> {
+        let acked = u32::try_from(self.acked).ok().filter(|&n| n > 0)?;
+        Some(self.cpu? / acked)
     }
 
     /// The `p`th percentile (0 to 100) of the acked calls' latency (zero when none).
@@ -65,6 +75,7 @@ impl LoadReport {
             acked,
             failed: outcomes.len() as u64 - acked,
             elapsed,
+            cpu: None,
             latencies_us,
         }
     }
@@ -95,6 +106,7 @@ pub(super) async fn run(
             let _ = tx.send(Outcome { acked, micros });
         }
     };
+    let cpu_before = super::cpu::process_cpu_time();
     let start = Instant::now();
     let mut started: u64 = 0;
     match load {
@@ -144,7 +156,11 @@ pub(super) async fn run(
     if matches!(load, Load::InFlight(_)) {
         started = outcomes.len() as u64;
     }
-    Ok(LoadReport::from_outcomes(started, elapsed, &outcomes))
+    let mut report = LoadReport::from_outcomes(started, elapsed, &outcomes);
+    report.cpu = super::cpu::process_cpu_time()
+        .zip(cpu_before)
+        .map(|(after, before)| after.saturating_sub(before));
+    Ok(report)
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@
 //! # Ok(()) }
 //! ```
 
+mod cpu;
 mod drive;
 
 use std::time::Duration;

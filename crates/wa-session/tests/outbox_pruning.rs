@@ -14,7 +14,7 @@ use wa_sim::{unix_now, Simulator};
 use wa_store::{IdempotencyKey, OutboxState};
 
 mod common;
-use common::{expect, paired_device};
+use common::{expect, paired_device, TIMEOUT};
 
 /// A clock the test moves.
 #[derive(Debug)]
@@ -42,15 +42,28 @@ async fn settled_entries_past_the_retention_are_pruned() {
     let (session, mut events) = Session::start(config, store.clone(), device).await.unwrap();
     expect(&mut events, |e| matches!(e, Event::Connected { .. })).await;
 
+    // An ack's outcome reaches the outbox just after the send returns (with the next round,
+    // or on its own shortly after): wait for it.
     let entry = |key: &'static str| {
         let store = store.clone();
         async move {
             let key = IdempotencyKey::new(key).unwrap();
-            store
-                .call(move |s| s.outbox_by_key(device, &key))
-                .await
-                .unwrap()
-                .unwrap()
+            let deadline = tokio::time::Instant::now() + TIMEOUT;
+            loop {
+                let lookup = key.clone();
+                let entry = store
+                    .call(move |s| s.outbox_by_key(device, &lookup))
+                    .await
+                    .unwrap()
+                    .unwrap();
+                match entry {
+                    Some(e) if e.state == OutboxState::Pending => {
+                        assert!(tokio::time::Instant::now() < deadline, "never settled");
+                        tokio::time::sleep(Duration::from_millis(5)).await;
+                    }
+                    entry => return entry,
+                }
+            }
         }
     };
     session

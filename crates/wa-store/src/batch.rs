@@ -13,7 +13,7 @@ use wa_signal::sender_key::{SenderKeyName, SenderKeyRecord};
 use wa_signal::{IdentityKey, ProtocolAddress, SessionRecord};
 
 use crate::ids::{DeviceId, GroupId};
-use crate::outbox::{write_outbox, NewOutboxEntry};
+use crate::outbox::{settle_one, write_outbox, NewOutboxEntry, OutboxMessageId, OutboxState};
 use crate::store::{
     identity_in, write_identity, write_sender_key, write_sender_key_device, write_session,
 };
@@ -47,6 +47,7 @@ pub struct SendBatch<'s> {
     sender_key_devices: Vec<(GroupId, ProtocolAddress)>,
     identities: BTreeMap<ProtocolAddress, IdentityKey>,
     outbox: Vec<NewOutboxEntry>,
+    settled: Vec<(OutboxMessageId, OutboxState)>,
 }
 
 impl SendBatch<'_> {
@@ -110,6 +111,48 @@ impl SendBatch<'_> {
         self.outbox.push(entry);
     }
 
+    /// Settles, in the same transaction, outbox entries of earlier sends (as
+    /// [`Store::outbox_settle_many`] does): their acks ride in this batch's commit instead of
+    /// one of their own. An id that is not pending is left as it is.
+    ///
+    /// ```
+    /// # use wa_curve25519::KeyPair;
+    /// # use wa_signal::{IdentityKeyPair, RegistrationId, SignedPreKeyId};
+    /// use wa_store::{IdempotencyKey, NewOutboxEntry, OutboxMessageId, OutboxState, Store};
+    /// # let mut store = Store::open_in_memory()?;
+    /// # let device = store.create_device(&wa_store::NewDevice {
+    /// #     noise_key: KeyPair::from_private_bytes([1; 32]),
+    /// #     identity_key: IdentityKeyPair::generate(&mut rand_core::OsRng),
+    /// #     registration_id: RegistrationId(42),
+    /// #     signed_prekey_id: SignedPreKeyId(1),
+    /// # })?;
+    /// let entry = |key: &str, id: &str| -> wa_store::Result<NewOutboxEntry> {
+    ///     Ok(NewOutboxEntry {
+    ///         key: IdempotencyKey::new(key)?,
+    ///         message_id: OutboxMessageId::new(id)?,
+    ///         chat: "15550002222@s.whatsapp.net".into(),
+    ///         message: vec![0x0a, 0x02, b'h', b'i'].into(),
+    ///         created_at: 1_700_000_000,
+    ///     })
+    /// };
+    /// store.outbox_insert(device, &entry("k1", "3EB0A1")?)?;
+    /// // The next send's batch records the first one's ack in its own commit.
+    /// let acked = OutboxState::Acked { server_timestamp: 7 };
+    /// store.send_batch(device, |batch| {
+    ///     batch.settle_outbox([(OutboxMessageId::new("3EB0A1")?, acked)]);
+    ///     batch.insert_outbox(entry("k2", "3EB0A2")?);
+    ///     Ok::<_, wa_store::Error>(())
+    /// })?;
+    /// assert_eq!(store.outbox_counts(device)?, (1, 1));
+    /// # Ok::<(), wa_store::Error>(())
+    /// ```
+    pub fn settle_outbox(
+        &mut self,
+        outcomes: impl IntoIterator<Item = (OutboxMessageId, OutboxState)>,
+    ) {
+        self.settled.extend(outcomes);
+    }
+
     pub(crate) const fn store_ref(&self) -> &Store {
         self.store
     }
@@ -163,6 +206,7 @@ impl SendBatch<'_> {
             sender_key_devices,
             identities,
             outbox,
+            settled,
         } = self;
         let outcome = (|| {
             let tx = store
@@ -182,6 +226,9 @@ impl SendBatch<'_> {
             }
             for entry in &outbox {
                 write_outbox(&tx, device, entry)?;
+            }
+            for (id, state) in &settled {
+                settle_one(&tx, device, id, *state)?;
             }
             tx.commit()?;
             Ok::<_, Error>(())
@@ -232,6 +279,7 @@ impl Store {
             sender_key_devices: Vec::new(),
             identities: BTreeMap::new(),
             outbox: Vec::new(),
+            settled: Vec::new(),
         };
         let frames = encrypt(&mut batch)?;
         batch.commit()?;

@@ -222,7 +222,7 @@ fn entry_from_row(row: &Row<'_>) -> rusqlite::Result<Result<OutboxEntry>> {
 }
 
 /// Moves one pending entry to `state` (pending: no change). Returns 1 if it changed.
-fn settle_one(
+pub(crate) fn settle_one(
     conn: &Connection,
     device: DeviceId,
     id: &OutboxMessageId,

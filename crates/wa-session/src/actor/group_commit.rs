@@ -68,6 +68,26 @@ impl<T> GroupCommit<T> {
         if self.taken.load(Ordering::Acquire) >= ticket {
             return;
         }
+        self.run(handle).await;
+    }
+
+    /// Runs a round now (after the one running, if any) on everything queued, even on
+    /// nothing: for work that rides in rounds without being an item.
+    pub(super) async fn lead_now<F, Fut>(&self, handle: F)
+    where
+        F: FnOnce(Vec<T>) -> Fut,
+        Fut: std::future::Future<Output = ()>,
+    {
+        let _round = self.round.lock().await;
+        self.run(handle).await;
+    }
+
+    /// Takes the queue and handles it (call with the round lock held).
+    async fn run<F, Fut>(&self, handle: F)
+    where
+        F: FnOnce(Vec<T>) -> Fut,
+        Fut: std::future::Future<Output = ()>,
+    {
         let (items, queued) = {
             let mut queue = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
             (std::mem::take(&mut queue.items), queue.queued)

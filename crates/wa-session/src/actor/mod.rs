@@ -19,6 +19,7 @@ mod inbox;
 mod iq;
 mod lids;
 mod logout;
+mod marks;
 mod newsletter;
 mod notify;
 mod outbox;
@@ -61,7 +62,7 @@ enum Command {
     Message {
         node: Node<'static>,
         id: String,
-        answer: oneshot::Sender<oneshot::Receiver<Node<'static>>>,
+        answer: oneshot::Sender<Written>,
     },
     /// Message stanzas of one send round, written together in this order.
     Messages { batch: Vec<OutgoingMessage> },
@@ -74,8 +75,12 @@ enum Command {
 struct OutgoingMessage {
     node: Node<'static>,
     id: String,
-    answer: oneshot::Sender<oneshot::Receiver<Node<'static>>>,
+    answer: oneshot::Sender<Written>,
 }
+
+/// A message stanza the actor wrote: the receiver of its `<ack>`, and the stanza handed back
+/// (to be written again if the connection drops before the ack), so it is never copied.
+type Written = (oneshot::Receiver<Node<'static>>, Node<'static>);
 
 /// A handle to a running session. Cloning it is cheap; the session stops when
 /// [`stop`](Self::stop) is called or every handle is dropped.

@@ -42,9 +42,9 @@ impl Session {
         let stanza = newsletter_reaction(channel, server_id, &id, &emoji)?;
         let written = {
             let _order = state.order.lock().await;
-            self.submit(stanza.clone(), &id)?
+            self.submit(stanza, &id)?
         };
-        let (ack, replayed) = self.await_ack(stanza, &id, written).await?;
+        let (ack, replayed) = self.await_ack(&id, written).await?;
         let ack = parse_ack(&ack)?;
         if let Some(code) = ack.error {
             return Err(Error::ServerError {

@@ -5,15 +5,18 @@
 //! entries never acked are re-encrypted (a new ratchet step, never a reused key) and sent
 //! again with their ids before any new send.
 
+use std::sync::Arc;
+
 use prost::Message as _;
 use tokio::sync::{oneshot, MutexGuard, OwnedMutexGuard};
 use wa_binary::{Jid, Node};
 use wa_proto::e2e::Message;
 use wa_store::{IdempotencyKey, OutboxEntry, OutboxMessageId, OutboxState};
 
+use super::marks::FLUSH_DELAY;
 use super::send::REPLAY_PAUSE;
 use super::send_state::{InFlight, SendState};
-use super::Session;
+use super::{Session, Written};
 use crate::content::MessageId;
 use crate::error::{Error, Result};
 use crate::send::{parse_ack, SendResult};
@@ -22,9 +25,8 @@ use crate::send::{parse_ack, SendResult};
 #[derive(Debug)]
 pub(super) struct Queued {
     chat: Jid,
-    stanza: Node<'static>,
     id: MessageId,
-    written: oneshot::Receiver<oneshot::Receiver<Node<'static>>>,
+    written: oneshot::Receiver<Written>,
     _flight: InFlight,
 }
 
@@ -32,14 +34,12 @@ impl Queued {
     /// A stanza the actor got from a send round.
     pub(super) fn new(
         chat: Jid,
-        stanza: Node<'static>,
         id: MessageId,
-        written: oneshot::Receiver<oneshot::Receiver<Node<'static>>>,
+        written: oneshot::Receiver<Written>,
         flight: InFlight,
     ) -> Self {
         Self {
             chat,
-            stanza,
             id,
             written,
             _flight: flight,
@@ -47,60 +47,35 @@ impl Queued {
     }
 }
 
-/// An ack's outcome for the outbox, waiting for the next marks round (many outcomes are
-/// written in one transaction; settled entries past the retention are pruned with them).
-#[derive(Debug)]
-pub(super) struct Mark {
-    id: OutboxMessageId,
-    state: OutboxState,
-    done: oneshot::Sender<Result<()>>,
-}
-
-/// Writes a round of marks (and prunes when due); if the shared transaction fails, each mark
-/// is written alone so that each caller gets its own outcome.
-async fn mark_round(state: &SendState, marks: Vec<Mark>) {
+/// Writes outcomes no send round carried (an idle session, or one stopping) in one
+/// transaction, and prunes the outbox when due. On failure the entries stay pending (they are
+/// resent with their ids at the next start).
+pub(super) async fn write_marks(state: &SendState, marks: Vec<(OutboxMessageId, OutboxState)>) {
     if marks.is_empty() {
         return;
     }
     let (device, prune_before) = (state.device, state.prune_due());
-    let mut outcomes = Vec::with_capacity(marks.len());
-    let mut waiters = Vec::with_capacity(marks.len());
-    for mark in marks {
-        outcomes.push((mark.id, mark.state));
-        waiters.push(mark.done);
-    }
-    let results = state
+    let written = state
         .store
         .call(move |store| {
-            if let Some(before) = prune_before {
-                if let Err(error) = store.outbox_prune(device, before) {
-                    tracing::debug!(%error, "outbox not pruned");
-                }
+            if let Err(error) = store.outbox_settle_many(device, &marks) {
+                tracing::debug!(%error, "ack outcomes not written");
             }
-            if store.outbox_settle_many(device, &outcomes).is_ok() {
-                return outcomes.iter().map(|_| Ok(())).collect();
-            }
-            outcomes
-                .iter()
-                .map(|one| {
-                    store
-                        .outbox_settle_many(device, std::slice::from_ref(one))
-                        .map(drop)
-                })
-                .collect::<Vec<wa_store::Result<()>>>()
+            prune(store, device, prune_before);
+            marks
         })
         .await;
-    match results {
-        Ok(results) => {
-            for (done, result) in waiters.into_iter().zip(results) {
-                let _ = done.send(result.map_err(Error::from));
-            }
-        }
-        Err(closed) => {
-            drop(closed);
-            for done in waiters {
-                let _ = done.send(Err(Error::Store(wa_store::Error::Closed)));
-            }
+    if let Ok(marks) = written {
+        state.marks.written(&marks);
+    }
+}
+
+/// Deletes settled entries created before `before`, when given (after the round's outcomes
+/// are written, so that they count).
+pub(super) fn prune(store: &mut wa_store::Store, device: wa_store::DeviceId, before: Option<u64>) {
+    if let Some(before) = before {
+        if let Err(error) = store.outbox_prune(device, before) {
+            tracing::debug!(%error, "outbox not pruned");
         }
     }
 }
@@ -113,9 +88,10 @@ pub(super) enum Again<'s> {
     New(MutexGuard<'s, ()>),
 }
 
-/// The result an entry already settled stands for, if it is settled.
-fn settled_result(entry: &OutboxEntry) -> Option<Result<SendResult>> {
-    match entry.state {
+/// The result an entry already settled stands for, if it is settled (`state`: its own, or
+/// the outcome not yet written).
+fn settled_result(entry: &OutboxEntry, state: OutboxState) -> Option<Result<SendResult>> {
+    match state {
         OutboxState::Pending => None,
         OutboxState::Failed { code } => Some(Err(Error::ServerError {
             code,
@@ -135,23 +111,20 @@ impl Session {
     /// Marks `id` in flight and queues its stanza (call with the order lock held).
     pub(super) fn queue(&self, chat: Jid, stanza: Node<'static>, id: MessageId) -> Result<Queued> {
         let flight = self.send.in_flight(id.as_str());
-        let written = self.submit(stanza.clone(), &id)?;
+        let written = self.submit(stanza, &id)?;
         Ok(Queued {
             chat,
-            stanza,
             id,
             written,
             _flight: flight,
         })
     }
 
-    /// Waits for the ack of a queued stanza and records the outcome in the outbox (before
-    /// the entry stops being in flight, so waiters on the same key see it).
+    /// Waits for the ack of a queued stanza and queues the outcome for the outbox (before
+    /// the entry stops being in flight, so that a call with the same key finds it).
     pub(super) async fn settle(&self, queued: Queued, replayed: bool) -> Result<SendResult> {
         let state = &self.send;
-        let (ack, resent) = self
-            .await_ack(queued.stanza, &queued.id, queued.written)
-            .await?;
+        let (ack, resent) = self.await_ack(&queued.id, queued.written).await?;
         let ack = parse_ack(&ack)?;
         let chat = &queued.chat;
         if ack.phash.is_some() && chat.is_group() {
@@ -164,15 +137,14 @@ impl Session {
             } else {
                 state.forget_devices(std::slice::from_ref(chat));
             }
-            self.mark(id, OutboxState::Failed { code }).await?;
+            self.mark(id, OutboxState::Failed { code });
             return Err(Error::ServerError {
                 code,
                 message_id: Some(queued.id),
             });
         }
         let server_timestamp = ack.t.unwrap_or_default();
-        self.mark(id, OutboxState::Acked { server_timestamp })
-            .await?;
+        self.mark(id, OutboxState::Acked { server_timestamp });
         Ok(SendResult {
             message_id: queued.id,
             server_timestamp,
@@ -180,22 +152,18 @@ impl Session {
         })
     }
 
-    /// Records an ack's outcome in the outbox, in a round with the others waiting.
-    async fn mark(&self, id: OutboxMessageId, outcome: OutboxState) -> Result<()> {
-        let state = &*self.send;
-        let (done, marked) = oneshot::channel();
-        let ticket = state.marks.push(Mark {
-            id,
-            state: outcome,
-            done,
+    /// Queues an ack's outcome for the outbox: the next send round writes it, or a flush of
+    /// its own after [`FLUSH_DELAY`] when no round comes.
+    fn mark(&self, id: OutboxMessageId, outcome: OutboxState) {
+        if !self.send.marks.push(id, outcome) {
+            return;
+        }
+        let session = self.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(FLUSH_DELAY).await;
+            session.send.marks.flush_started();
+            session.flush_round().await;
         });
-        state
-            .marks
-            .lead(ticket, |marks| mark_round(state, marks))
-            .await;
-        marked
-            .await
-            .map_err(|_| Error::Store(wa_store::Error::Closed))?
     }
 
     /// The answer for a key already in the outbox: the first result when it is settled; when
@@ -206,21 +174,37 @@ impl Session {
         let deadline = tokio::time::Instant::now() + self.iq_timeout;
         loop {
             let order = state.order.lock().await;
-            let (device, lookup) = (state.device, key.clone());
-            let Some(entry) = state
+            let settled = state.settled();
+            tokio::pin!(settled);
+            settled.as_mut().enable();
+            let (device, lookup, shared) = (state.device, key.clone(), Arc::clone(state));
+            // On the store's thread, so that no round commits between the read and the
+            // look at the outcomes not yet written; in flight is checked first, as an ack's
+            // outcome is queued before its send stops being in flight.
+            let Some((entry, outcome, in_flight)) = state
                 .store
-                .call(move |store| store.outbox_by_key(device, &lookup))
+                .call(move |store| {
+                    let Some(entry) = store.outbox_by_key(device, &lookup)? else {
+                        return Ok(None);
+                    };
+                    let in_flight = shared.is_in_flight(entry.message_id.as_str());
+                    let outcome = match entry.state {
+                        OutboxState::Pending => shared
+                            .marks
+                            .outcome(entry.message_id.as_str())
+                            .unwrap_or(OutboxState::Pending),
+                        settled => settled,
+                    };
+                    Ok::<_, wa_store::Error>(Some((entry, outcome, in_flight)))
+                })
                 .await??
             else {
                 return Ok(Again::New(order));
             };
-            if let Some(done) = settled_result(&entry) {
+            if let Some(done) = settled_result(&entry, outcome) {
                 return Ok(Again::Done(done));
             }
-            let settled = state.settled();
-            tokio::pin!(settled);
-            settled.as_mut().enable();
-            if !state.is_in_flight(entry.message_id.as_str()) {
+            if !in_flight {
                 let queued = self.queue_entry(&entry).await;
                 drop(order);
                 return Ok(Again::Done(self.settle(queued?, true).await));

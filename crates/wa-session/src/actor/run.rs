@@ -13,8 +13,9 @@ use wa_transport::{ClientConnection, NodeSender};
 use super::acks::PendingAcks;
 use super::inbox::Inbox;
 use super::iq::PendingIqs;
+use super::outbox::write_marks;
 use super::send_state::SendState;
-use super::{notify, prekeys, retry, Command, Event, Session, SessionConfig};
+use super::{notify, prekeys, retry, Command, Event, Session, SessionConfig, Written};
 use crate::pairing::PairedDevice;
 
 /// Mixed into the configured seed for the Noise ephemeral keys.
@@ -92,6 +93,10 @@ pub(super) async fn run(
         };
         pending.clear();
         acks.clear();
+        if !matches!(ending, Ending::Lost { .. }) {
+            // The session ends: ack outcomes still queued are written now.
+            write_marks(&send, send.marks.take()).await;
+        }
         match ending {
             Ending::Stopped => return,
             Ending::Replaced => {
@@ -241,8 +246,10 @@ async fn serve(
                 if let Err(error) = sender.send_many(&writes.nodes).await {
                     return lost(&format!("send failed: {error}"), true);
                 }
-                for (answer, ack) in writes.written {
-                    let _ = answer.send(ack);
+                for (node, waiter) in writes.nodes.into_iter().zip(writes.waiters) {
+                    if let Some((answer, ack)) = waiter {
+                        let _ = answer.send((ack, node));
+                    }
                 }
                 if stop {
                     let _ = sender.close().await;
@@ -303,11 +310,9 @@ const MAX_WRITE_BATCH: usize = 1024;
 #[derive(Default)]
 struct Writes {
     nodes: Vec<Node<'static>>,
-    /// Message waiters, answered with their ack receivers once the write succeeded.
-    written: Vec<(
-        oneshot::Sender<oneshot::Receiver<Node<'static>>>,
-        oneshot::Receiver<Node<'static>>,
-    )>,
+    /// Beside each node, for a message, its waiter, answered with the ack receiver (and the
+    /// stanza) once the write succeeded.
+    waiters: Vec<Option<(oneshot::Sender<Written>, oneshot::Receiver<Node<'static>>)>>,
 }
 
 impl Writes {
@@ -319,22 +324,29 @@ impl Writes {
             Command::Iq { node, answer } => {
                 let (id, reply) = pending.register();
                 let _ = answer.send(reply);
-                self.nodes.push(node.with_attr("id", id));
+                self.push(node.with_attr("id", id), None);
             }
-            Command::Send { node } => self.nodes.push(node),
+            Command::Send { node } => self.push(node, None),
             Command::Message { node, id, answer } => {
-                self.written.push((answer, acks.register(id)));
-                self.nodes.push(node);
+                self.push(node, Some((answer, acks.register(id))));
             }
             Command::Messages { batch } => {
                 for message in batch {
-                    self.written
-                        .push((message.answer, acks.register(message.id)));
-                    self.nodes.push(message.node);
+                    let waiter = (message.answer, acks.register(message.id));
+                    self.push(message.node, Some(waiter));
                 }
             }
         }
         false
+    }
+
+    fn push(
+        &mut self,
+        node: Node<'static>,
+        waiter: Option<(oneshot::Sender<Written>, oneshot::Receiver<Node<'static>>)>,
+    ) {
+        self.nodes.push(node);
+        self.waiters.push(waiter);
     }
 }
 

@@ -19,7 +19,7 @@ use zeroize::Zeroizing;
 use super::outbox::{Again, Queued};
 use super::send_round::DirectJob;
 use super::send_state::SendState;
-use super::{Command, Session};
+use super::{Command, Session, Written};
 use crate::content::{
     build_reaction, build_revoke, build_text, MessageId, NoLidMappings, ReactionEmoji, UnixMillis,
 };
@@ -328,8 +328,8 @@ impl Session {
                 let (ticket, outcome) = self.queue_direct(job);
                 drop(order);
                 self.round(ticket).await;
-                let (stanza, written) = outcome.await.map_err(|_| Error::Disconnected)??;
-                Queued::new(to, stanza, id, written, flight)
+                let written = outcome.await.map_err(|_| Error::Disconnected)??;
+                Queued::new(to, id, written, flight)
             }
         };
         self.settle(queued, false).await
@@ -406,7 +406,7 @@ impl Session {
         &self,
         node: Node<'static>,
         id: &MessageId,
-    ) -> Result<oneshot::Receiver<oneshot::Receiver<Node<'static>>>> {
+    ) -> Result<oneshot::Receiver<Written>> {
         let (answer, registered) = oneshot::channel();
         self.commands
             .send(Command::Message {
@@ -422,13 +422,12 @@ impl Session {
     /// committed stanza is sent again (same id: peers keep one copy) until the timeout.
     pub(super) async fn await_ack(
         &self,
-        stanza: Node<'static>,
         id: &MessageId,
-        first: oneshot::Receiver<oneshot::Receiver<Node<'static>>>,
+        first: oneshot::Receiver<Written>,
     ) -> Result<(Node<'static>, bool)> {
         let deadline = tokio::time::Instant::now() + self.iq_timeout;
         // Not written at all (not connected): nothing left, the caller may retry.
-        let mut ack = first.await.map_err(|_| Error::Disconnected)?;
+        let (mut ack, stanza) = first.await.map_err(|_| Error::Disconnected)?;
         let mut replayed = false;
         loop {
             match tokio::time::timeout_at(deadline, ack).await {
@@ -441,7 +440,7 @@ impl Session {
                 if tokio::time::Instant::now() >= deadline {
                     return Err(Error::Timeout);
                 }
-                if let Ok(written) = self.submit(stanza.clone(), id)?.await {
+                if let Ok((written, _)) = self.submit(stanza.clone(), id)?.await {
                     break written;
                 }
                 tokio::time::sleep(REPLAY_PAUSE).await;

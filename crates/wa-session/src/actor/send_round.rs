@@ -12,8 +12,9 @@ use wa_binary::{Jid, Node};
 use wa_proto::e2e::Message;
 use wa_store::{Committed, NewOutboxEntry, SendBatch};
 
+use super::outbox::{prune, write_marks};
 use super::send_state::SendState;
-use super::{Command, OutgoingMessage, Session};
+use super::{Command, OutgoingMessage, Session, Written};
 use crate::content::MessageId;
 use crate::error::{Error, Result};
 use crate::fanout::{encrypt_direct, Bundles, DirectMessage, OwnIdentity, StanzaAttrs};
@@ -24,19 +25,16 @@ type Encrypt = Box<dyn FnMut(&mut SendBatch<'_>) -> Result<Encrypted> + Send>;
 
 type Encrypted = (Node<'static>, Vec<Jid>);
 
-/// What a caller gets back from its round: the committed stanza and the receiver of its ack
-/// receiver (resolved once the actor wrote it).
-pub(super) type Written = (
-    Node<'static>,
-    oneshot::Receiver<oneshot::Receiver<Node<'static>>>,
-);
+/// What a caller gets back from its round: the receiver of its ack receiver (resolved once
+/// the actor wrote the committed stanza).
+pub(super) type Queued = oneshot::Receiver<Written>;
 
 /// One queued send.
 pub(super) struct RoundJob {
     encrypt: Encrypt,
     id: MessageId,
     devices: Vec<Jid>,
-    done: oneshot::Sender<Result<Written>>,
+    done: oneshot::Sender<Result<Queued>>,
 }
 
 impl std::fmt::Debug for RoundJob {
@@ -61,7 +59,7 @@ pub(super) struct DirectJob {
 
 impl DirectJob {
     /// The queued form; `done` gets the outcome.
-    pub(super) fn into_round_job(self, done: oneshot::Sender<Result<Written>>) -> RoundJob {
+    pub(super) fn into_round_job(self, done: oneshot::Sender<Result<Queued>>) -> RoundJob {
         let (id, devices) = (self.id.clone(), self.devices.clone());
         let attrs = StanzaAttrs::for_message(self.id.clone(), &self.message);
         let encrypt = Box::new(move |batch: &mut SendBatch<'_>| -> Result<Encrypted> {
@@ -100,7 +98,7 @@ impl Session {
     /// Queues a direct send for the next round (call with the order lock held); the receiver
     /// gets its stanza once committed and handed to the actor. Then call [`Self::round`]
     /// with the ticket, after releasing the order lock.
-    pub(super) fn queue_direct(&self, job: DirectJob) -> (u64, oneshot::Receiver<Result<Written>>) {
+    pub(super) fn queue_direct(&self, job: DirectJob) -> (u64, oneshot::Receiver<Result<Queued>>) {
         let (done, outcome) = oneshot::channel();
         let ticket = self.send.rounds.push(job.into_round_job(done));
         (ticket, outcome)
@@ -116,6 +114,16 @@ impl Session {
             .await;
     }
 
+    /// Runs a round now, whatever is queued: ack outcomes that no send round took are written
+    /// (with any sends queued meanwhile).
+    pub(super) async fn flush_round(&self) {
+        let (state, commands) = (&*self.send, &self.commands);
+        state
+            .rounds
+            .lead_now(|jobs| run_round(state, commands, jobs))
+            .await;
+    }
+
     /// Waits until every send queued so far is committed and with the actor (before a send
     /// that does not go through rounds, so that it cannot overtake them).
     pub(super) async fn rounds_barrier(&self) {
@@ -123,12 +131,16 @@ impl Session {
     }
 }
 
+/// Encrypts and commits a round's sends in one batch, with the ack outcomes queued since the
+/// last round, and hands the stanzas to the actor.
 async fn run_round(
     state: &SendState,
     commands: &mpsc::UnboundedSender<Command>,
     jobs: Vec<RoundJob>,
 ) {
+    let marks = state.marks.take();
     if jobs.is_empty() {
+        write_marks(state, marks).await;
         return;
     }
     let mut encrypts = Vec::with_capacity(jobs.len());
@@ -137,23 +149,40 @@ async fn run_round(
         encrypts.push(job.encrypt);
         waiters.push((job.id, job.devices, job.done));
     }
-    let device = state.device;
+    let (device, prune_before) = (state.device, state.prune_due());
     let outcomes = state
         .store
         .call(move |store| {
             let together = store.send_batch(device, |batch| -> Result<Vec<Encrypted>> {
+                batch.settle_outbox(marks.iter().cloned());
                 encrypts.iter_mut().map(|encrypt| encrypt(batch)).collect()
             });
-            match together {
+            let outcomes = match together {
                 Ok(stanzas) => stanzas.into_inner().into_iter().map(Ok).collect(),
-                Err(error) if encrypts.len() == 1 => vec![Err(error)],
-                Err(_) => encrypts
-                    .iter_mut()
-                    .map(|encrypt| store.send_batch(device, encrypt).map(Committed::into_inner))
-                    .collect::<Vec<Result<Encrypted>>>(),
-            }
+                Err(error) => {
+                    if let Err(error) = store.outbox_settle_many(device, &marks) {
+                        tracing::debug!(%error, "ack outcomes not written");
+                    }
+                    if encrypts.len() == 1 {
+                        vec![Err(error)]
+                    } else {
+                        encrypts
+                            .iter_mut()
+                            .map(|encrypt| {
+                                store.send_batch(device, encrypt).map(Committed::into_inner)
+                            })
+                            .collect::<Vec<Result<Encrypted>>>()
+                    }
+                }
+            };
+            prune(store, device, prune_before);
+            (outcomes, marks)
         })
         .await;
+    let outcomes = outcomes.map(|(outcomes, marks)| {
+        state.marks.written(&marks);
+        outcomes
+    });
     let Ok(outcomes) = outcomes else {
         for (_, _, done) in waiters {
             let _ = done.send(Err(Error::Store(wa_store::Error::Closed)));
@@ -168,11 +197,11 @@ async fn run_round(
                 state.remember_sessions(devices.into_iter().filter(|d| !skipped.contains(d)));
                 let (answer, written) = oneshot::channel();
                 batch.push(OutgoingMessage {
-                    node: stanza.clone(),
+                    node: stanza,
                     id: id.as_str().to_owned(),
                     answer,
                 });
-                answers.push((done, Ok((stanza, written))));
+                answers.push((done, Ok(written)));
             }
             Err(error) => {
                 // Perhaps a session we thought we had is gone: look again next time.

@@ -13,7 +13,7 @@ use wa_store::{DeviceId, StoreHandle};
 
 use super::group_commit::GroupCommit;
 use super::lids::LidCache;
-use super::outbox::Mark;
+use super::marks::PendingMarks;
 use super::send_round::RoundJob;
 use super::Clock;
 use crate::error::Result;
@@ -42,8 +42,8 @@ pub(super) struct SendState {
     settled: tokio::sync::Notify,
     /// Direct sends waiting to be encrypted together (`send_round`).
     pub(super) rounds: GroupCommit<RoundJob>,
-    /// Outbox outcomes waiting to be written together.
-    pub(super) marks: GroupCommit<Mark>,
+    /// Ack outcomes not yet in the outbox (they ride in the next round).
+    pub(super) marks: PendingMarks,
     /// Devices we are known to have a Signal session with (so no store lookup is needed
     /// before a send to them); forgotten whenever an encryption fails.
     with_session: Mutex<HashSet<Jid>>,
@@ -115,7 +115,7 @@ impl SendState {
             in_flight: Mutex::new(HashSet::new()),
             settled: tokio::sync::Notify::new(),
             rounds: GroupCommit::default(),
-            marks: GroupCommit::default(),
+            marks: PendingMarks::default(),
             with_session: Mutex::new(HashSet::new()),
             retention: retention.as_secs(),
             next_prune: Mutex::new(0),
