@@ -71,10 +71,7 @@ async fn a_session_pairs_sends_reacts_unreacts_and_revokes() {
         &[],
     )
     .await;
-    assert_eq!(
-        (gif.status, gif.code()),
-        (StatusCode::BAD_REQUEST, "invalid_request")
-    );
+    gif.assert_error(StatusCode::BAD_REQUEST, "invalid_request");
     sim.simulator()
         .scan(created.json["qr"].as_str().unwrap(), Some(&alice.jid))
         .unwrap();
@@ -299,17 +296,7 @@ async fn a_session_pairs_sends_reacts_unreacts_and_revokes() {
         .send_text(&bob.jid, &alice.jid, "hi alice")
         .unwrap();
     let path = format!("{base}/{incoming}");
-    tokio::time::timeout(common::TIMEOUT, async {
-        while call(addr, Method::GET, &path, Some(&token), None, &[])
-            .await
-            .json["status"]
-            != "received"
-        {
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
-    })
-    .await
-    .expect("the incoming message was not recorded");
+    common::wait_for_status(addr, &token, &path, "received").await;
     let body = format!(r#"{{"chat":"{BOB}","sender":"{BOB}","emoji":"😂"}}"#);
     let reacted = call(
         addr,
@@ -340,10 +327,7 @@ async fn a_session_pairs_sends_reacts_unreacts_and_revokes() {
     assert!(sim.simulator().device(&linked).unwrap().removed);
     let body = format!(r#"{{"chat":"{BOB}","text":"still there?"}}"#);
     let refused = call(addr, Method::POST, &base, Some(&token), Some(&body), &[]).await;
-    assert_eq!(
-        (refused.status, refused.code()),
-        (StatusCode::SERVICE_UNAVAILABLE, "disconnected")
-    );
+    refused.assert_error(StatusCode::SERVICE_UNAVAILABLE, "disconnected");
     let store = wa_store::Store::open(wa_gateway::db::db_path(&dir.0)).unwrap();
     assert!(
         store.devices().unwrap().is_empty(),
@@ -576,17 +560,7 @@ async fn errors_have_stable_codes_and_other_organizations_see_nothing() {
         .send_text(&bob.jid, &group, "hello team")
         .unwrap();
     let path = format!("{base}/{incoming}");
-    tokio::time::timeout(common::TIMEOUT, async {
-        while call(addr, Method::GET, &path, Some(&token), None, &[])
-            .await
-            .json["status"]
-            != "received"
-        {
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
-    })
-    .await
-    .expect("the group message was not recorded");
+    common::wait_for_status(addr, &token, &path, "received").await;
     let body = format!(r#"{{"chat":"{group}","emoji":"👍"}}"#);
     let missing = call(
         addr,
@@ -597,10 +571,7 @@ async fn errors_have_stable_codes_and_other_organizations_see_nothing() {
         &[],
     )
     .await;
-    assert_eq!(
-        (missing.status, missing.code()),
-        (StatusCode::BAD_REQUEST, "missing_participant")
-    );
+    missing.assert_error(StatusCode::BAD_REQUEST, "missing_participant");
 
     // Another organization: not_found everywhere, and nothing sent.
     let before = sim.simulator().received(&bob.jid).unwrap().len();
@@ -818,10 +789,7 @@ async fn each_token_is_rate_limited() {
         &[],
     )
     .await;
-    assert_eq!(
-        (limited.status, limited.code()),
-        (StatusCode::TOO_MANY_REQUESTS, "rate_limited")
-    );
+    limited.assert_error(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
     assert!(limited.headers.contains_key("retry-after"));
     let other = call(
         server.addr,

@@ -12,10 +12,8 @@
 
 mod common;
 
-use std::time::Duration;
-
 use axum::http::{Method, StatusCode};
-use common::{call, key, paired_session, serve, simulator, TempDir, TIMEOUT};
+use common::{call, key, paired_session, serve, simulator, wait_for_status, TempDir};
 use wa_binary::Jid;
 use wa_sim::Fault;
 
@@ -120,17 +118,7 @@ async fn decrypt_failures_are_counted_and_the_resend_lands() {
         .unwrap();
     // Bob's phone answers our retry receipt; the resend is recorded as received.
     let path = format!("/api/v1/sessions/{id}/messages/{incoming}");
-    tokio::time::timeout(TIMEOUT, async {
-        while call(addr, Method::GET, &path, Some(&token), None, &[])
-            .await
-            .json["status"]
-            != "received"
-        {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    })
-    .await
-    .expect("the resend was not recorded");
+    wait_for_status(addr, &token, &path, "received").await;
     assert_eq!(metric(addr, "wa_gateway_decrypt_failures_total").await, 1);
     assert_eq!(
         metric(addr, r#"wa_gateway_received_total{kind="message"}"#).await,

@@ -119,6 +119,12 @@ impl Answer {
     pub(crate) fn code(&self) -> &str {
         self.json["error"]["code"].as_str().unwrap_or("")
     }
+
+    /// Asserts the answer is the error `status` with `code`.
+    #[track_caller]
+    pub(crate) fn assert_error(&self, status: StatusCode, code: &str) {
+        assert_eq!((self.status, self.code()), (status, code), "{}", self.json);
+    }
 }
 
 /// One request on a fresh connection.
@@ -198,10 +204,14 @@ pub(crate) async fn paired_session(
 
 /// Polls the session until it has `status`.
 pub(crate) async fn wait_status(addr: SocketAddr, token: &str, id: &str, status: &str) {
-    let path = format!("/api/v1/sessions/{id}");
+    wait_for_status(addr, token, &format!("/api/v1/sessions/{id}"), status).await;
+}
+
+/// Polls `GET path` (a session, a message) until its `status` is `status`.
+pub(crate) async fn wait_for_status(addr: SocketAddr, token: &str, path: &str, status: &str) {
     tokio::time::timeout(TIMEOUT, async {
         loop {
-            let answer = call(addr, Method::GET, &path, Some(token), None, &[]).await;
+            let answer = call(addr, Method::GET, path, Some(token), None, &[]).await;
             if answer.json["status"] == status {
                 return;
             }
@@ -209,7 +219,7 @@ pub(crate) async fn wait_status(addr: SocketAddr, token: &str, id: &str, status:
         }
     })
     .await
-    .unwrap_or_else(|_| panic!("session {id} never became {status}"));
+    .unwrap_or_else(|_| panic!("{path} never became {status}"));
 }
 
 /// Waits until `account`'s phone has received a message matching `wanted`.
