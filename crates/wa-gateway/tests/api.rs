@@ -13,19 +13,23 @@
 mod common;
 
 use axum::http::{Method, StatusCode};
-use common::{call, key, paired_session, phone_received, serve, simulator, TempDir};
+use common::{
+    call, key, paired_session, phone_received, serve, simulator, two_accounts, Fixture, TempDir,
+};
 use wa_sim::ReceivedKind;
 
 const BOB: &str = "15550002222@s.whatsapp.net";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_session_pairs_sends_reacts_unreacts_and_revokes() {
-    let dir = TempDir::new("flow");
-    let sim = simulator().await;
-    let alice = sim.simulator().create_account(Some("15550001111")).unwrap();
-    let bob = sim.simulator().create_account(Some("15550002222")).unwrap();
-    let server = serve(&dir.0, &sim, |_| {}).await;
-    let token = key(&dir.0, "acme", "send,read,sessions");
+    let Fixture {
+        dir,
+        sim,
+        alice,
+        bob,
+        server,
+        token,
+    } = two_accounts("flow").await;
     let addr = server.addr;
 
     // While pairing, the QR is served as PNG and SVG.
@@ -338,13 +342,15 @@ async fn a_session_pairs_sends_reacts_unreacts_and_revokes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn errors_have_stable_codes_and_other_organizations_see_nothing() {
-    let dir = TempDir::new("errors");
-    let sim = simulator().await;
-    let alice = sim.simulator().create_account(Some("15550001111")).unwrap();
-    let bob = sim.simulator().create_account(Some("15550002222")).unwrap();
-    let server = serve(&dir.0, &sim, |_| {}).await;
+    let Fixture {
+        dir,
+        sim,
+        alice,
+        bob,
+        server,
+        token,
+    } = two_accounts("errors").await;
     let addr = server.addr;
-    let token = key(&dir.0, "acme", "send,read,sessions");
     let reader = key(&dir.0, "acme", "read");
     let other = key(&dir.0, "globex", "send,read,sessions");
     let id = paired_session(addr, &token, &sim, &alice.jid).await;
@@ -632,13 +638,15 @@ async fn errors_have_stable_codes_and_other_organizations_see_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idempotency_keys_replay_and_reactions_are_debounced() {
-    let dir = TempDir::new("replay");
-    let sim = simulator().await;
-    let alice = sim.simulator().create_account(Some("15550001111")).unwrap();
-    let bob = sim.simulator().create_account(Some("15550002222")).unwrap();
-    let server = serve(&dir.0, &sim, |_| {}).await;
+    let Fixture {
+        dir: _dir,
+        sim,
+        alice,
+        bob,
+        server,
+        token,
+    } = two_accounts("replay").await;
     let addr = server.addr;
-    let token = key(&dir.0, "acme", "send,read,sessions");
     let id = paired_session(addr, &token, &sim, &alice.jid).await;
     let base = format!("/api/v1/sessions/{id}/messages");
     let text = format!(r#"{{"chat":"{BOB}","text":"once"}}"#);

@@ -13,7 +13,9 @@
 mod common;
 
 use axum::http::{Method, StatusCode};
-use common::{call, key, paired_session, serve, simulator, wait_for_status, TempDir};
+use common::{
+    call, key, paired_session, serve, simulator, two_accounts, wait_for_status, Fixture, TempDir,
+};
 use wa_binary::Jid;
 use wa_sim::Fault;
 
@@ -46,12 +48,14 @@ async fn device_of(addr: std::net::SocketAddr, token: &str, id: &str) -> Jid {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_send_is_send_failed_with_its_id_and_reads_failed() {
-    let dir = TempDir::new("refused");
-    let sim = simulator().await;
-    let alice = sim.simulator().create_account(Some("15550001111")).unwrap();
-    sim.simulator().create_account(Some("15550002222")).unwrap();
-    let server = serve(&dir.0, &sim, |_| {}).await;
-    let token = key(&dir.0, "acme", "send,read,sessions");
+    let Fixture {
+        dir: _dir,
+        sim,
+        alice,
+        bob: _bob,
+        server,
+        token,
+    } = two_accounts("refused").await;
     let addr = server.addr;
     let id = paired_session(addr, &token, &sim, &alice.jid).await;
     let device = device_of(addr, &token, &id).await;
@@ -98,12 +102,14 @@ async fn a_refused_send_is_send_failed_with_its_id_and_reads_failed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn decrypt_failures_are_counted_and_the_resend_lands() {
-    let dir = TempDir::new("decrypt");
-    let sim = simulator().await;
-    let alice = sim.simulator().create_account(Some("15550001111")).unwrap();
-    let bob = sim.simulator().create_account(Some("15550002222")).unwrap();
-    let server = serve(&dir.0, &sim, |_| {}).await;
-    let token = key(&dir.0, "acme", "send,read,sessions");
+    let Fixture {
+        dir: _dir,
+        sim,
+        alice,
+        bob,
+        server,
+        token,
+    } = two_accounts("decrypt").await;
     let addr = server.addr;
     let id = paired_session(addr, &token, &sim, &alice.jid).await;
     let device = device_of(addr, &token, &id).await;
@@ -129,12 +135,14 @@ async fn decrypt_failures_are_counted_and_the_resend_lands() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_connection_lost_before_the_ack_counts_a_reconnect_and_a_retry() {
-    let dir = TempDir::new("reconnect");
-    let sim = simulator().await;
-    let alice = sim.simulator().create_account(Some("15550001111")).unwrap();
-    sim.simulator().create_account(Some("15550002222")).unwrap();
-    let server = serve(&dir.0, &sim, |_| {}).await;
-    let token = key(&dir.0, "acme", "send,read,sessions");
+    let Fixture {
+        dir: _dir,
+        sim,
+        alice,
+        bob: _bob,
+        server,
+        token,
+    } = two_accounts("reconnect").await;
     let addr = server.addr;
     let id = paired_session(addr, &token, &sim, &alice.jid).await;
     let device = device_of(addr, &token, &id).await;

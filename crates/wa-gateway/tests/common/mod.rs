@@ -17,7 +17,7 @@ use tokio::task::JoinHandle;
 use wa_gateway::{create_api_key, Capabilities, Gateway, GatewayConfig, OrgId};
 use wa_noise::CertVerifier;
 use wa_session::SessionConfig;
-use wa_sim::{RunningSimulator, Simulator};
+use wa_sim::{Account, RunningSimulator, Simulator};
 
 /// Every wait is bounded.
 pub(crate) const TIMEOUT: Duration = Duration::from_secs(20);
@@ -105,6 +105,35 @@ pub(crate) fn key(dir: &Path, org: &str, capabilities: &str) -> String {
     )
     .unwrap()
     .to_string()
+}
+
+/// A gateway in a fresh directory on a fresh simulator with Alice's (`15550001111`) and
+/// Bob's (`15550002222`) accounts, and an `acme` key that may send, read and manage sessions.
+pub(crate) struct Fixture {
+    pub(crate) dir: TempDir,
+    pub(crate) sim: RunningSimulator,
+    pub(crate) alice: Account,
+    pub(crate) bob: Account,
+    pub(crate) server: Server,
+    pub(crate) token: String,
+}
+
+/// The [`Fixture`] in a directory named after `name`.
+pub(crate) async fn two_accounts(name: &str) -> Fixture {
+    let dir = TempDir::new(name);
+    let sim = simulator().await;
+    let alice = sim.simulator().create_account(Some("15550001111")).unwrap();
+    let bob = sim.simulator().create_account(Some("15550002222")).unwrap();
+    let server = serve(&dir.0, &sim, |_| {}).await;
+    let token = key(&dir.0, "acme", "send,read,sessions");
+    Fixture {
+        dir,
+        sim,
+        alice,
+        bob,
+        server,
+        token,
+    }
 }
 
 /// An answer: status, headers and body (JSON when it parses, else `Value::Null`) plus raw bytes.
