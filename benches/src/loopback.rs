@@ -20,11 +20,9 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use prost::Message as _;
 use rand_core::OsRng;
 use tokio::sync::mpsc::UnboundedReceiver;
 use wa_noise::CertVerifier;
-use wa_proto::adv::AdvSignedDeviceIdentity;
 use wa_session::{save_paired, Credentials, Event, Paired, Session, SessionConfig};
 use wa_sim::{unix_now, Account, DeviceRegistration, RunningSimulator, SignedPreKeyPublic};
 use wa_store::{DeviceId, StoreHandle};
@@ -105,19 +103,9 @@ impl Loopback {
                 pre_keys: Vec::new(),
             },
         )?;
-        let mut adv =
-            AdvSignedDeviceIdentity::decode(self.sim.device_identity(&info.jid)?.as_slice())
-                .map_err(|_| LoopError::Setup("device identity does not decode"))?;
-        let to_sign = [
-            &[6u8, 1][..],
-            adv.details(),
-            creds.identity.identity_key().public_key().as_bytes(),
-            adv.account_signature_key(),
-        ]
-        .concat();
-        let private = creds.identity.private_key().to_bytes();
-        adv.device_signature =
-            Some(wa_curve25519::sign_with_rng(&private, &to_sign, &mut OsRng).to_vec());
+        let adv = self
+            .sim
+            .countersigned_identity(&info.jid, &creds.identity, &mut OsRng)?;
         let paired = Paired {
             jid: info.jid.clone(),
             lid: Some(info.lid.clone()),

@@ -13,19 +13,23 @@
 mod common;
 
 use axum::http::{Method, StatusCode};
-use common::{call, key, paired_session, phone_received, serve, simulator, TempDir};
+use common::{
+    call, key, paired_session, phone_received, serve, simulator, two_accounts, Fixture, TempDir,
+};
 use wa_sim::ReceivedKind;
 
 const BOB: &str = "15550002222@s.whatsapp.net";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_session_pairs_sends_reacts_unreacts_and_revokes() {
-    let dir = TempDir::new("flow");
-    let sim = simulator().await;
-    let alice = sim.simulator().create_account(Some("15550001111")).unwrap();
-    let bob = sim.simulator().create_account(Some("15550002222")).unwrap();
-    let server = serve(&dir.0, &sim, |_| {}).await;
-    let token = key(&dir.0, "acme", "send,read,sessions");
+    let Fixture {
+        dir,
+        sim,
+        alice,
+        bob,
+        server,
+        token,
+    } = two_accounts("flow").await;
     let addr = server.addr;
 
     // While pairing, the QR is served as PNG and SVG.
@@ -71,10 +75,7 @@ async fn a_session_pairs_sends_reacts_unreacts_and_revokes() {
         &[],
     )
     .await;
-    assert_eq!(
-        (gif.status, gif.code()),
-        (StatusCode::BAD_REQUEST, "invalid_request")
-    );
+    gif.assert_error(StatusCode::BAD_REQUEST, "invalid_request");
     sim.simulator()
         .scan(created.json["qr"].as_str().unwrap(), Some(&alice.jid))
         .unwrap();
@@ -299,17 +300,7 @@ async fn a_session_pairs_sends_reacts_unreacts_and_revokes() {
         .send_text(&bob.jid, &alice.jid, "hi alice")
         .unwrap();
     let path = format!("{base}/{incoming}");
-    tokio::time::timeout(common::TIMEOUT, async {
-        while call(addr, Method::GET, &path, Some(&token), None, &[])
-            .await
-            .json["status"]
-            != "received"
-        {
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
-    })
-    .await
-    .expect("the incoming message was not recorded");
+    common::wait_for_status(addr, &token, &path, "received").await;
     let body = format!(r#"{{"chat":"{BOB}","sender":"{BOB}","emoji":"😂"}}"#);
     let reacted = call(
         addr,
@@ -340,10 +331,7 @@ async fn a_session_pairs_sends_reacts_unreacts_and_revokes() {
     assert!(sim.simulator().device(&linked).unwrap().removed);
     let body = format!(r#"{{"chat":"{BOB}","text":"still there?"}}"#);
     let refused = call(addr, Method::POST, &base, Some(&token), Some(&body), &[]).await;
-    assert_eq!(
-        (refused.status, refused.code()),
-        (StatusCode::SERVICE_UNAVAILABLE, "disconnected")
-    );
+    refused.assert_error(StatusCode::SERVICE_UNAVAILABLE, "disconnected");
     let store = wa_store::Store::open(wa_gateway::db::db_path(&dir.0)).unwrap();
     assert!(
         store.devices().unwrap().is_empty(),
@@ -354,13 +342,15 @@ async fn a_session_pairs_sends_reacts_unreacts_and_revokes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn errors_have_stable_codes_and_other_organizations_see_nothing() {
-    let dir = TempDir::new("errors");
-    let sim = simulator().await;
-    let alice = sim.simulator().create_account(Some("15550001111")).unwrap();
-    let bob = sim.simulator().create_account(Some("15550002222")).unwrap();
-    let server = serve(&dir.0, &sim, |_| {}).await;
+    let Fixture {
+        dir,
+        sim,
+        alice,
+        bob,
+        server,
+        token,
+    } = two_accounts("errors").await;
     let addr = server.addr;
-    let token = key(&dir.0, "acme", "send,read,sessions");
     let reader = key(&dir.0, "acme", "read");
     let other = key(&dir.0, "globex", "send,read,sessions");
     let id = paired_session(addr, &token, &sim, &alice.jid).await;
@@ -576,17 +566,7 @@ async fn errors_have_stable_codes_and_other_organizations_see_nothing() {
         .send_text(&bob.jid, &group, "hello team")
         .unwrap();
     let path = format!("{base}/{incoming}");
-    tokio::time::timeout(common::TIMEOUT, async {
-        while call(addr, Method::GET, &path, Some(&token), None, &[])
-            .await
-            .json["status"]
-            != "received"
-        {
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
-    })
-    .await
-    .expect("the group message was not recorded");
+    common::wait_for_status(addr, &token, &path, "received").await;
     let body = format!(r#"{{"chat":"{group}","emoji":"👍"}}"#);
     let missing = call(
         addr,
@@ -597,10 +577,7 @@ async fn errors_have_stable_codes_and_other_organizations_see_nothing() {
         &[],
     )
     .await;
-    assert_eq!(
-        (missing.status, missing.code()),
-        (StatusCode::BAD_REQUEST, "missing_participant")
-    );
+    missing.assert_error(StatusCode::BAD_REQUEST, "missing_participant");
 
     // Another organization: not_found everywhere, and nothing sent.
     let before = sim.simulator().received(&bob.jid).unwrap().len();
@@ -661,13 +638,15 @@ async fn errors_have_stable_codes_and_other_organizations_see_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idempotency_keys_replay_and_reactions_are_debounced() {
-    let dir = TempDir::new("replay");
-    let sim = simulator().await;
-    let alice = sim.simulator().create_account(Some("15550001111")).unwrap();
-    let bob = sim.simulator().create_account(Some("15550002222")).unwrap();
-    let server = serve(&dir.0, &sim, |_| {}).await;
+    let Fixture {
+        dir: _dir,
+        sim,
+        alice,
+        bob,
+        server,
+        token,
+    } = two_accounts("replay").await;
     let addr = server.addr;
-    let token = key(&dir.0, "acme", "send,read,sessions");
     let id = paired_session(addr, &token, &sim, &alice.jid).await;
     let base = format!("/api/v1/sessions/{id}/messages");
     let text = format!(r#"{{"chat":"{BOB}","text":"once"}}"#);
@@ -818,10 +797,7 @@ async fn each_token_is_rate_limited() {
         &[],
     )
     .await;
-    assert_eq!(
-        (limited.status, limited.code()),
-        (StatusCode::TOO_MANY_REQUESTS, "rate_limited")
-    );
+    limited.assert_error(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
     assert!(limited.headers.contains_key("retry-after"));
     let other = call(
         server.addr,

@@ -12,10 +12,10 @@
 
 mod common;
 
-use std::time::Duration;
-
 use axum::http::{Method, StatusCode};
-use common::{call, key, paired_session, serve, simulator, TempDir, TIMEOUT};
+use common::{
+    call, key, paired_session, serve, simulator, two_accounts, wait_for_status, Fixture, TempDir,
+};
 use wa_binary::Jid;
 use wa_sim::Fault;
 
@@ -48,12 +48,14 @@ async fn device_of(addr: std::net::SocketAddr, token: &str, id: &str) -> Jid {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_send_is_send_failed_with_its_id_and_reads_failed() {
-    let dir = TempDir::new("refused");
-    let sim = simulator().await;
-    let alice = sim.simulator().create_account(Some("15550001111")).unwrap();
-    sim.simulator().create_account(Some("15550002222")).unwrap();
-    let server = serve(&dir.0, &sim, |_| {}).await;
-    let token = key(&dir.0, "acme", "send,read,sessions");
+    let Fixture {
+        dir: _dir,
+        sim,
+        alice,
+        bob: _bob,
+        server,
+        token,
+    } = two_accounts("refused").await;
     let addr = server.addr;
     let id = paired_session(addr, &token, &sim, &alice.jid).await;
     let device = device_of(addr, &token, &id).await;
@@ -100,12 +102,14 @@ async fn a_refused_send_is_send_failed_with_its_id_and_reads_failed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn decrypt_failures_are_counted_and_the_resend_lands() {
-    let dir = TempDir::new("decrypt");
-    let sim = simulator().await;
-    let alice = sim.simulator().create_account(Some("15550001111")).unwrap();
-    let bob = sim.simulator().create_account(Some("15550002222")).unwrap();
-    let server = serve(&dir.0, &sim, |_| {}).await;
-    let token = key(&dir.0, "acme", "send,read,sessions");
+    let Fixture {
+        dir: _dir,
+        sim,
+        alice,
+        bob,
+        server,
+        token,
+    } = two_accounts("decrypt").await;
     let addr = server.addr;
     let id = paired_session(addr, &token, &sim, &alice.jid).await;
     let device = device_of(addr, &token, &id).await;
@@ -120,17 +124,7 @@ async fn decrypt_failures_are_counted_and_the_resend_lands() {
         .unwrap();
     // Bob's phone answers our retry receipt; the resend is recorded as received.
     let path = format!("/api/v1/sessions/{id}/messages/{incoming}");
-    tokio::time::timeout(TIMEOUT, async {
-        while call(addr, Method::GET, &path, Some(&token), None, &[])
-            .await
-            .json["status"]
-            != "received"
-        {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    })
-    .await
-    .expect("the resend was not recorded");
+    wait_for_status(addr, &token, &path, "received").await;
     assert_eq!(metric(addr, "wa_gateway_decrypt_failures_total").await, 1);
     assert_eq!(
         metric(addr, r#"wa_gateway_received_total{kind="message"}"#).await,
@@ -141,12 +135,14 @@ async fn decrypt_failures_are_counted_and_the_resend_lands() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_connection_lost_before_the_ack_counts_a_reconnect_and_a_retry() {
-    let dir = TempDir::new("reconnect");
-    let sim = simulator().await;
-    let alice = sim.simulator().create_account(Some("15550001111")).unwrap();
-    sim.simulator().create_account(Some("15550002222")).unwrap();
-    let server = serve(&dir.0, &sim, |_| {}).await;
-    let token = key(&dir.0, "acme", "send,read,sessions");
+    let Fixture {
+        dir: _dir,
+        sim,
+        alice,
+        bob: _bob,
+        server,
+        token,
+    } = two_accounts("reconnect").await;
     let addr = server.addr;
     let id = paired_session(addr, &token, &sim, &alice.jid).await;
     let device = device_of(addr, &token, &id).await;

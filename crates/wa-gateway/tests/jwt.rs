@@ -78,10 +78,7 @@ async fn jwts_from_the_jwks_are_accepted_and_others_refused() {
         &[],
     )
     .await;
-    assert_eq!(
-        (create.status, create.code()),
-        (StatusCode::FORBIDDEN, "forbidden")
-    );
+    create.assert_error(StatusCode::FORBIDDEN, "forbidden");
 
     for (name, refused) in [
         (

@@ -401,10 +401,7 @@ async fn subscriptions_belong_to_one_organization_and_need_the_webhooks_capabili
     assert_eq!(theirs.json["webhooks"], serde_json::json!([]));
     let path = format!("/api/v1/webhooks/{id}");
     let denied = call(addr, Method::DELETE, &path, Some(&other), None, &[]).await;
-    assert_eq!(
-        (denied.status, denied.code()),
-        (StatusCode::NOT_FOUND, "not_found")
-    );
+    denied.assert_error(StatusCode::NOT_FOUND, "not_found");
     let denied = call(
         addr,
         Method::GET,
@@ -426,10 +423,7 @@ async fn subscriptions_belong_to_one_organization_and_need_the_webhooks_capabili
         &[],
     )
     .await;
-    assert_eq!(
-        (forbidden.status, forbidden.code()),
-        (StatusCode::FORBIDDEN, "forbidden")
-    );
+    forbidden.assert_error(StatusCode::FORBIDDEN, "forbidden");
     for bad in [
         r#"{"url":"ftp://example.com/","events":["session.status"]}"#,
         r#"{"url":"http://127.0.0.1:9/","events":["message.*"]}"#,

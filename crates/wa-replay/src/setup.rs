@@ -159,18 +159,6 @@ fn countersigned(
     identity: &IdentityKeyPair,
     seed: u64,
 ) -> Result<AdvSignedDeviceIdentity> {
-    let bytes = sim.device_identity(device)?;
-    let mut adv = AdvSignedDeviceIdentity::decode(bytes.as_slice())
-        .map_err(|error| Error::Engine(format!("the simulator's ADV identity: {error}")))?;
-    let signed = [
-        &[6u8, 1][..],
-        adv.details(),
-        identity.identity_key().public_key().as_bytes(),
-        adv.account_signature_key(),
-    ]
-    .concat();
-    let private = identity.private_key().to_bytes();
     let mut rng = ChaCha20Rng::seed_from_u64(seed ^ 0xad5);
-    adv.device_signature = Some(wa_curve25519::sign_with_rng(&private, &signed, &mut rng).to_vec());
-    Ok(adv)
+    Ok(sim.countersigned_identity(device, identity, &mut rng)?)
 }

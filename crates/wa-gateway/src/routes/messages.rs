@@ -5,6 +5,7 @@
 //! reaction sent instead), or `noop` (removing a reaction the gateway knows none of: nothing
 //! sent, `waMessageId` null).
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -176,6 +177,33 @@ async fn remember(state: &AppState, entry: &Entry, key: Option<&IdempotencyKey>,
     }
 }
 
+/// A synchronous send under `key`: the stored answer when `key` was seen before (`send` is
+/// then never polled), else `send`'s answer, remembered under `key`.
+async fn send_once(
+    state: &AppState,
+    entry: &Entry,
+    key: Option<&IdempotencyKey>,
+    send: impl Future<Output = Result<Sent>>,
+) -> Result<Value> {
+    if let Some(value) = replay(state, entry, key).await? {
+        return Ok(value);
+    }
+    let sent = send.await?;
+    Ok(answer_sent(state, entry, key, &sent).await)
+}
+
+/// The `sync` answer to `sent`, remembered under `key`.
+async fn answer_sent(
+    state: &AppState,
+    entry: &Entry,
+    key: Option<&IdempotencyKey>,
+    sent: &Sent,
+) -> Value {
+    let value = send_result(sent, "sync");
+    remember(state, entry, key, &value).await;
+    value
+}
+
 /// Counts a finished send and answers it.
 fn finish(
     state: &AppState,
@@ -217,16 +245,10 @@ pub(super) async fn send_text(
         let chat = parse_chat(&body.chat)?;
         let origin = Origin::new(body.origin)?;
         let key = idempotency_key(&headers)?;
-        if let Some(value) = replay(&state, &entry, key.as_ref()).await? {
-            return Ok(value);
-        }
-        let sent = state
+        let send = state
             .manager
-            .send_text(&entry, &chat, &body.text, key.as_ref(), &origin)
-            .await?;
-        let value = send_result(&sent, "sync");
-        remember(&state, &entry, key.as_ref(), &value).await;
-        Ok(value)
+            .send_text(&entry, &chat, &body.text, key.as_ref(), &origin);
+        send_once(&state, &entry, key.as_ref(), send).await
     }
     .await;
     finish(&state, "text", Some(started), outcome)
@@ -370,9 +392,7 @@ async fn send_reaction(
         .manager
         .react(entry, chat, target, emoji, key, origin)
         .await?;
-    let value = send_result(&sent, "sync");
-    remember(state, entry, key, &value).await;
-    Ok(value)
+    Ok(answer_sent(state, entry, key, &sent).await)
 }
 
 /// `DELETE /api/v1/sessions/{session}/messages/{mid}`: revokes for everyone (`sender` set:
@@ -399,16 +419,10 @@ pub(super) async fn revoke(
         .await?;
         let origin = Origin::new(body.origin)?;
         let key = idempotency_key(&headers)?;
-        if let Some(value) = replay(&state, &entry, key.as_ref()).await? {
-            return Ok(value);
-        }
-        let sent = state
+        let send = state
             .manager
-            .revoke(&entry, &chat, &target, key.as_ref(), &origin)
-            .await?;
-        let value = send_result(&sent, "sync");
-        remember(&state, &entry, key.as_ref(), &value).await;
-        Ok(value)
+            .revoke(&entry, &chat, &target, key.as_ref(), &origin);
+        send_once(&state, &entry, key.as_ref(), send).await
     }
     .await;
     finish(&state, "revoke", Some(started), outcome)

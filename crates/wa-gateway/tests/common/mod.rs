@@ -17,7 +17,7 @@ use tokio::task::JoinHandle;
 use wa_gateway::{create_api_key, Capabilities, Gateway, GatewayConfig, OrgId};
 use wa_noise::CertVerifier;
 use wa_session::SessionConfig;
-use wa_sim::{RunningSimulator, Simulator};
+use wa_sim::{Account, RunningSimulator, Simulator};
 
 /// Every wait is bounded.
 pub(crate) const TIMEOUT: Duration = Duration::from_secs(20);
@@ -107,6 +107,35 @@ pub(crate) fn key(dir: &Path, org: &str, capabilities: &str) -> String {
     .to_string()
 }
 
+/// A gateway in a fresh directory on a fresh simulator with Alice's (`15550001111`) and
+/// Bob's (`15550002222`) accounts, and an `acme` key that may send, read and manage sessions.
+pub(crate) struct Fixture {
+    pub(crate) dir: TempDir,
+    pub(crate) sim: RunningSimulator,
+    pub(crate) alice: Account,
+    pub(crate) bob: Account,
+    pub(crate) server: Server,
+    pub(crate) token: String,
+}
+
+/// The [`Fixture`] in a directory named after `name`.
+pub(crate) async fn two_accounts(name: &str) -> Fixture {
+    let dir = TempDir::new(name);
+    let sim = simulator().await;
+    let alice = sim.simulator().create_account(Some("15550001111")).unwrap();
+    let bob = sim.simulator().create_account(Some("15550002222")).unwrap();
+    let server = serve(&dir.0, &sim, |_| {}).await;
+    let token = key(&dir.0, "acme", "send,read,sessions");
+    Fixture {
+        dir,
+        sim,
+        alice,
+        bob,
+        server,
+        token,
+    }
+}
+
 /// An answer: status, headers and body (JSON when it parses, else `Value::Null`) plus raw bytes.
 pub(crate) struct Answer {
     pub(crate) status: StatusCode,
@@ -118,6 +147,12 @@ pub(crate) struct Answer {
 impl Answer {
     pub(crate) fn code(&self) -> &str {
         self.json["error"]["code"].as_str().unwrap_or("")
+    }
+
+    /// Asserts the answer is the error `status` with `code`.
+    #[track_caller]
+    pub(crate) fn assert_error(&self, status: StatusCode, code: &str) {
+        assert_eq!((self.status, self.code()), (status, code), "{}", self.json);
     }
 }
 
@@ -198,10 +233,14 @@ pub(crate) async fn paired_session(
 
 /// Polls the session until it has `status`.
 pub(crate) async fn wait_status(addr: SocketAddr, token: &str, id: &str, status: &str) {
-    let path = format!("/api/v1/sessions/{id}");
+    wait_for_status(addr, token, &format!("/api/v1/sessions/{id}"), status).await;
+}
+
+/// Polls `GET path` (a session, a message) until its `status` is `status`.
+pub(crate) async fn wait_for_status(addr: SocketAddr, token: &str, path: &str, status: &str) {
     tokio::time::timeout(TIMEOUT, async {
         loop {
-            let answer = call(addr, Method::GET, &path, Some(token), None, &[]).await;
+            let answer = call(addr, Method::GET, path, Some(token), None, &[]).await;
             if answer.json["status"] == status {
                 return;
             }
@@ -209,7 +248,7 @@ pub(crate) async fn wait_status(addr: SocketAddr, token: &str, id: &str, status:
         }
     })
     .await
-    .unwrap_or_else(|_| panic!("session {id} never became {status}"));
+    .unwrap_or_else(|_| panic!("{path} never became {status}"));
 }
 
 /// Waits until `account`'s phone has received a message matching `wanted`.

@@ -10,6 +10,8 @@ use crate::content::{MessageId, UnixMillis};
 use crate::error::{Error, Result};
 use crate::fanout::OwnIdentity;
 
+use super::stanza::{chat_and_device, stanza_time};
+
 /// How far a message got, as a `<receipt type>` says.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -111,22 +113,12 @@ pub fn read_receipt(
     if node.attr_str("type") == Some("retry") {
         return Ok(None);
     }
-    let from = node
-        .attr_jid("from")
-        .ok_or(Error::MalformedStanza("receipt without from"))?;
-    let (chat, device) = if from.is_group() {
-        let participant = node
-            .attr_jid("participant")
-            .ok_or(Error::MalformedStanza("group receipt without participant"))?;
-        (from.to_non_ad(), participant)
-    } else if own.is_own_user(&from) {
-        let chat = node
-            .attr_jid("recipient")
-            .map_or_else(|| from.to_non_ad(), |chat| chat.to_non_ad());
-        (chat, from)
-    } else {
-        (from.to_non_ad(), from)
-    };
+    let (chat, device) = chat_and_device(
+        node,
+        own,
+        "receipt without from",
+        "group receipt without participant",
+    )?;
     let mut message_ids = vec![MessageId::parse(
         node.attr_str("id")
             .ok_or(Error::MalformedStanza("receipt without id"))?,
@@ -138,10 +130,7 @@ pub fn read_receipt(
             }
         }
     }
-    let time = node
-        .attr_str("t")
-        .and_then(|t| t.parse::<u64>().ok())
-        .map_or(now, |secs| UnixMillis::new(secs.saturating_mul(1000)));
+    let time = stanza_time(node, now);
     Ok(Some(Receipt {
         chat,
         message_ids,

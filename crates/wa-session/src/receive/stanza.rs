@@ -7,6 +7,43 @@ use crate::content::{MessageId, UnixMillis};
 use crate::error::{Error, Result};
 use crate::fanout::OwnIdentity;
 
+/// The chat in our view and the device a `<message>` or `<receipt>` comes from: a group's
+/// `participant`, else `from`; our own devices' stanzas name the chat in `recipient`.
+///
+/// # Errors
+/// [`Error::MalformedStanza`] saying `no_from` or `no_participant` when that attribute is
+/// missing.
+pub(super) fn chat_and_device(
+    node: &Node<'_>,
+    own: &OwnIdentity,
+    no_from: &'static str,
+    no_participant: &'static str,
+) -> Result<(Jid, Jid)> {
+    let from = node
+        .attr_jid("from")
+        .ok_or(Error::MalformedStanza(no_from))?;
+    Ok(if from.is_group() {
+        let participant = node
+            .attr_jid("participant")
+            .ok_or(Error::MalformedStanza(no_participant))?;
+        (from.to_non_ad(), participant)
+    } else if own.is_own_user(&from) {
+        let chat = node
+            .attr_jid("recipient")
+            .map_or_else(|| from.to_non_ad(), |chat| chat.to_non_ad());
+        (chat, from)
+    } else {
+        (from.to_non_ad(), from)
+    })
+}
+
+/// The stanza's `t` (seconds) in milliseconds, or `now` when absent or unreadable.
+pub(super) fn stanza_time(node: &Node<'_>, now: UnixMillis) -> UnixMillis {
+    node.attr_str("t")
+        .and_then(|t| t.parse::<u64>().ok())
+        .map_or(now, |secs| UnixMillis::new(secs.saturating_mul(1000)))
+}
+
 /// The envelope of a received message.
 #[derive(Debug, Clone)]
 pub(super) struct Envelope<'n, 'a> {
@@ -36,26 +73,13 @@ impl<'n, 'a> Envelope<'n, 'a> {
             node.attr_str("id")
                 .ok_or(Error::MalformedStanza("message without id"))?,
         )?;
-        let from = node
-            .attr_jid("from")
-            .ok_or(Error::MalformedStanza("message without from"))?;
-        let (chat, sender) = if from.is_group() {
-            let participant = node
-                .attr_jid("participant")
-                .ok_or(Error::MalformedStanza("group message without participant"))?;
-            (from.to_non_ad(), participant)
-        } else if own.is_own_user(&from) {
-            let chat = node
-                .attr_jid("recipient")
-                .map_or_else(|| from.to_non_ad(), |chat| chat.to_non_ad());
-            (chat, from)
-        } else {
-            (from.to_non_ad(), from)
-        };
-        let timestamp = node
-            .attr_str("t")
-            .and_then(|t| t.parse::<u64>().ok())
-            .map_or(now, |secs| UnixMillis::new(secs.saturating_mul(1000)));
+        let (chat, sender) = chat_and_device(
+            node,
+            own,
+            "message without from",
+            "group message without participant",
+        )?;
+        let timestamp = stanza_time(node, now);
         Ok(Self {
             node,
             id,

@@ -6,7 +6,6 @@
 
 use std::time::Duration;
 
-use prost::Message as _;
 use rand_core::OsRng;
 use tokio::sync::mpsc::UnboundedReceiver;
 use wa_binary::Jid;
@@ -112,19 +111,8 @@ pub(crate) fn countersigned_identity(
     device: &Jid,
     identity: &IdentityKeyPair,
 ) -> AdvSignedDeviceIdentity {
-    let mut adv =
-        AdvSignedDeviceIdentity::decode(sim.device_identity(device).unwrap().as_slice()).unwrap();
-    let to_sign = [
-        &[6u8, 1][..],
-        adv.details(),
-        identity.identity_key().public_key().as_bytes(),
-        adv.account_signature_key(),
-    ]
-    .concat();
-    let private = identity.private_key().to_bytes();
-    adv.device_signature =
-        Some(wa_curve25519::sign_with_rng(&private, &to_sign, &mut OsRng).to_vec());
-    adv
+    sim.countersigned_identity(device, identity, &mut OsRng)
+        .unwrap()
 }
 
 /// Skips events until one matches `wanted`, within [`TIMEOUT`].

@@ -69,6 +69,26 @@ pub(crate) fn account_signed_identity<R: RngCore + CryptoRng>(
     }
 }
 
+/// `signed` with the device signature pairing adds: `identity` (the device's own key pair)
+/// signs `[6, 1] || details || device identity pub || account signature key`. The account
+/// signature key stays in, as a paired companion keeps it.
+pub(crate) fn device_signed<R: RngCore + CryptoRng>(
+    mut signed: AdvSignedDeviceIdentity,
+    identity: &IdentityKeyPair,
+    rng: &mut R,
+) -> AdvSignedDeviceIdentity {
+    let message = [
+        DEVICE_SIGNATURE_PREFIX.as_slice(),
+        signed.details(),
+        identity.identity_key().public_key().as_bytes(),
+        signed.account_signature_key(),
+    ]
+    .concat();
+    let signature = wa_curve25519::sign_with_rng(&identity.private_key().to_bytes(), &message, rng);
+    signed.device_signature = Some(signature.to_vec());
+    signed
+}
+
 /// The encoded `ADVSignedDeviceIdentityHMAC` wrapping a signed identity for `pair-success`,
 /// keyed with the client's ADV secret.
 pub(crate) fn hmac_container(signed: &AdvSignedDeviceIdentity, adv_secret: &[u8]) -> Vec<u8> {

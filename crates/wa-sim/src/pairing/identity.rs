@@ -5,10 +5,12 @@
 //! pre-registered device and must present it in their `pkmsg` stanzas).
 
 use prost::Message as _;
+use rand_core::{CryptoRng, RngCore};
 use wa_binary::Jid;
 use wa_proto::adv::AdvSignedDeviceIdentity;
+use wa_signal::IdentityKeyPair;
 
-use super::adv::account_signed_identity;
+use super::adv::{account_signed_identity, device_signed};
 use super::signer::account_signing_key;
 use crate::error::Result;
 use crate::registry::{validate_registration, Account, DeviceInfo, DeviceRegistration};
@@ -69,5 +71,36 @@ impl Simulator {
     /// [`Error::UnknownDevice`](crate::Error::UnknownDevice).
     pub fn device_identity(&self, device: &Jid) -> Result<Vec<u8>> {
         self.shared.lock().registry.adv_identity(device)
+    }
+
+    /// [`Simulator::device_identity`] decoded and countersigned by `identity` (the device's
+    /// own identity key pair) as pairing does: what a companion saves once paired, so a test
+    /// or bench can register a paired device without a QR round. The account signature key
+    /// stays in (peers get the identity without it).
+    ///
+    /// ```no_run
+    /// # fn demo(
+    /// #     sim: &wa_sim::Simulator,
+    /// #     device: &wa_binary::Jid,
+    /// #     identity: &wa_signal::IdentityKeyPair,
+    /// #     rng: &mut (impl rand_core::RngCore + rand_core::CryptoRng),
+    /// # ) -> wa_sim::Result<()> {
+    /// let adv = sim.countersigned_identity(device, identity, rng)?;
+    /// assert!(adv.device_signature.is_some());
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Simulator::device_identity`].
+    pub fn countersigned_identity<R: RngCore + CryptoRng>(
+        &self,
+        device: &Jid,
+        identity: &IdentityKeyPair,
+        rng: &mut R,
+    ) -> Result<AdvSignedDeviceIdentity> {
+        let bytes = self.device_identity(device)?;
+        let signed = AdvSignedDeviceIdentity::decode(bytes.as_slice())
+            .map_err(|_| crate::Error::MalformedStanza("stored device identity"))?;
+        Ok(device_signed(signed, identity, rng))
     }
 }
